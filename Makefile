@@ -1,0 +1,45 @@
+# Every command a newcomer needs. `make run` and `make test` do all the set-up themselves.
+
+# The first interpreter that really runs and is Python 3.12 or newer; PYTHON=... overrides.
+PYTHON ?= $(shell for p in python3 python3.14 python3.13 python3.12; do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$p; break; }; \
+	done)
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+
+.PHONY: run test lint setup install migrate seed static clean
+
+run: setup
+	$(BIN)/gunicorn --config gunicorn.conf.py
+
+test: install static
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+setup: install migrate seed static
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed: install it, or run make PYTHON=/path/to/python3.12" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet '.[scale]' --group dev
+	@touch $@
+
+migrate: install
+	$(MANAGE) migrate --no-input
+
+seed: migrate
+	$(MANAGE) seed
+
+static: install
+	$(MANAGE) collectstatic --no-input --verbosity 0
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache *.egg-info

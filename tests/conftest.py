@@ -1,0 +1,76 @@
+from collections.abc import Callable
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from principles.models import Principle, TextBlock
+from resources.models import Link, Resource
+
+# The client's order: the slugs of the eight resources as the seed loads them.
+CLIENT_ORDER = [
+    "e-patients-white-paper",
+    "opennotes",
+    "danny-sands-presentations",
+    "transforming-health-care-delivery",
+    "patients-toolkit-for-diagnosis",
+    "let-patients-help",
+    "patient-centered-physician-pledge",
+    "pew-research-health",
+]
+
+
+def run_seed(*args: str) -> str:
+    out = StringIO()
+    call_command("seed", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def seeded(db: None) -> None:
+    """The database as `make run` leaves it: the client's content from the YAML fixtures."""
+    run_seed()
+
+
+@pytest.fixture
+def make_resource(db: None) -> Callable[..., Resource]:
+    """Create a published resource with one primary link and a tag; keywords override fields."""
+    counter = iter(range(1, 1_000_000))
+
+    def make(**fields: Any) -> Resource:
+        n = next(counter)
+        tags = fields.pop("tags", ["testing"])
+        values: dict[str, Any] = {
+            "title": f"Resource number {n}",
+            "slug": f"resource-{n}",
+            "kind": Resource.Kind.ARTICLE,
+            "creators": f"Author {n}",
+            "year": 2020,
+            "summary": f"Summary of resource {n}.",
+            "why_it_matters": f"Why resource {n} matters.",
+            "position": 1000 + n,
+        }
+        values.update(fields)
+        resource = Resource.objects.create(**values)
+        Link.objects.create(
+            resource=resource,
+            label=f"Open resource {n}",
+            url=f"https://example.org/{n}",
+            is_primary=True,
+        )
+        Link.objects.create(
+            resource=resource, label="Another copy", url=f"https://example.com/{n}", position=1
+        )
+        resource.tags.add(*tags)
+        return resource
+
+    return make
+
+
+@pytest.fixture
+def principle_and_block(db: None) -> tuple[Principle, TextBlock]:
+    return (
+        Principle.objects.create(key="p", text="A principle.", position=1),
+        TextBlock.objects.create(key="b", heading="A heading", body="A body.", position=1),
+    )

@@ -1,0 +1,106 @@
+"""One resource's own page: the deep link members share."""
+
+import pytest
+from django.db import connection
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.views.defaults import server_error
+
+from resources.models import Resource
+
+from .conftest import CLIENT_ORDER
+
+
+@pytest.mark.parametrize("slug", CLIENT_ORDER)
+def test_every_seeded_resource_has_a_detail_page(client, seeded, slug):
+    resource = Resource.objects.get(slug=slug)
+    response = client.get(f"/resources/{slug}/")
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    assert f"<title>{resource.title}".replace("'", "&#x27;") in html
+    assert resource.get_kind_display() in html
+    assert f"Resource {CLIENT_ORDER.index(slug) + 1} of 8" in html
+    for link in resource.links.all():
+        assert f'href="{link.url}"' in html
+    for tag in resource.tags.all():
+        assert f"<li>{tag.name}</li>" in html
+    assert f'href="/#{slug}"' in html
+
+
+def test_detail_page_shows_the_bibliographic_facts(client, seeded):
+    html = client.get("/resources/transforming-health-care-delivery/").content.decode()
+    assert "Why it matters to providers" in html
+    assert "Yearbook of Medical Informatics" in html
+    assert "D. Z. Sands, J. S. Wald" in html
+    assert '<a href="https://doi.org/10.15265/IY-2014-0017">10.15265/IY-2014-0017</a>' in html
+    assert '<a href="https://pubmed.ncbi.nlm.nih.gov/25123739/">25123739</a>' in html
+    assert "9(1), pages 170-176" in html
+    assert '<time datetime="2014-08-15">15 August 2014</time>' in html
+
+
+def test_detail_page_links_previous_and_next_in_curated_order(client, seeded):
+    html = client.get("/resources/opennotes/").content.decode()
+    assert 'href="/resources/e-patients-white-paper/" rel="prev"' in html
+    assert 'href="/resources/danny-sands-presentations/" rel="next"' in html
+
+    first = client.get(f"/resources/{CLIENT_ORDER[0]}/").content.decode()
+    assert 'rel="prev"' not in first
+    last = client.get(f"/resources/{CLIENT_ORDER[-1]}/").content.decode()
+    assert 'rel="next"' not in last
+
+
+def test_numbering_and_neighbours_skip_drafts(client, make_resource):
+    first = make_resource(position=1)
+    make_resource(position=2, is_published=False)
+    third = make_resource(position=3)
+
+    html = client.get(third.get_absolute_url()).content.decode()
+
+    assert "Resource 2 of 2" in html
+    assert f'href="{first.get_absolute_url()}" rel="prev"' in html
+
+
+def test_draft_resource_page_is_not_found(client, make_resource):
+    draft = make_resource(is_published=False)
+    assert client.get(draft.get_absolute_url()).status_code == 404
+
+
+def test_unknown_slug_gets_a_helpful_styled_404(client, seeded):
+    response = client.get("/resources/no-such-resource/")
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert "We can’t find that page" in html
+    assert '<a class="button" href="/">See all resources for providers</a>' in html
+    assert "/static/css/site." in html
+
+
+@pytest.mark.parametrize(
+    "path", ["/resources/%00/", "/resources/x%2Fy/", "/resources/" + "a" * 300 + "/"]
+)
+def test_malformed_slugs_get_a_404_not_an_error(client, db, path):
+    assert client.get(path).status_code == 404
+
+
+def test_server_error_page_is_styled_and_points_back(rf: RequestFactory):
+    response = server_error(rf.get("/"))
+    html = response.content.decode()
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in html
+    assert 'href="/"' in html
+
+
+def detail_queries(client, slug: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/resources/{slug}/").status_code == 200
+    return len(queries)
+
+
+def test_detail_uses_the_same_number_of_queries_for_8_and_200_resources(
+    client, seeded, make_resource
+):
+    with_8 = detail_queries(client, "opennotes")
+    for _ in range(192):
+        make_resource(position=15)
+    assert detail_queries(client, "opennotes") == with_8
+    assert with_8 <= 6

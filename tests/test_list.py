@@ -1,0 +1,119 @@
+"""The Resources for Providers page, as a provider on a phone sees it."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from resources.models import Resource
+
+from .conftest import CLIENT_ORDER
+from .test_seed import ENGAGEMENT, PRINCIPLES, SOCIETY
+
+
+def item_ids(html: str) -> list[str]:
+    return re.findall(r'<li class="resource" id="([^"]+)"', html)
+
+
+def test_home_shows_principles_mission_and_all_resources_in_order(client, seeded):
+    response = client.get("/")
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    assert html.count("<h1") == 1
+    for principle in PRINCIPLES:
+        assert principle in html
+    assert ENGAGEMENT in html
+    assert "<h2>Patients can help</h2>" in html
+    assert "reimbursement) to pursue." in html
+    assert item_ids(html) == CLIENT_ORDER
+
+
+def test_each_item_links_to_its_detail_page_and_straight_to_the_resource(client, seeded):
+    html = client.get("/").content.decode()
+    for resource in Resource.objects.all():
+        assert f'id="{resource.slug}"' in html
+        assert f'href="/resources/{resource.slug}/"' in html
+        link = resource.primary_link
+        assert link is not None
+        assert f'href="{link.url}"' in html
+        assert resource.summary.replace("'", "&#x27;") in html
+
+
+def test_home_shows_kind_creators_and_year(client, seeded):
+    html = client.get("/").content.decode()
+    item = html.split('id="transforming-health-care-delivery"')[1].split("</li>")[0]
+    assert "Journal article" in item
+    assert "D. Z. Sands, J. S. Wald" in item
+    assert "2014" in item
+
+
+def test_draft_resources_are_not_listed(client, make_resource):
+    shown = make_resource(title="Shown to providers")
+    make_resource(title="Still a draft", is_published=False)
+
+    html = client.get("/").content.decode()
+
+    assert item_ids(html) == [shown.slug]
+    assert "Still a draft" not in html
+
+
+def test_staff_order_decides_the_list_order(client, make_resource):
+    second = make_resource(position=20)
+    first = make_resource(position=10)
+    assert item_ids(client.get("/").content.decode()) == [first.slug, second.slug]
+
+
+def test_empty_list_says_so(client, db):
+    html = client.get("/").content.decode()
+    assert "The list is being updated" in html
+
+
+def home_queries(client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+    return len(queries)
+
+
+def test_home_uses_the_same_number_of_queries_for_8_and_200_resources(
+    client, seeded, make_resource
+):
+    with_8 = home_queries(client)
+    for _ in range(192):
+        make_resource()
+    assert Resource.objects.published().count() == 200
+    assert home_queries(client) == with_8
+    assert with_8 <= 5
+
+
+def test_about_page_shows_the_society_text(client, seeded):
+    response = client.get("/about/")
+    assert response.status_code == 200
+    assert SOCIETY in response.content.decode()
+
+
+def test_resources_index_redirects_to_the_list(client, db):
+    response = client.get("/resources/")
+    assert response.status_code == 301
+    assert response["Location"] == "/"
+
+
+@pytest.mark.parametrize("url", ["/", "/about/", "/resources/opennotes/", "/no-such-page/"])
+def test_pages_have_no_inline_styles_or_scripts(client, seeded, url):
+    html = client.get(url).content.decode()
+    assert " style=" not in html
+    assert "<script" not in html
+    assert 'rel="stylesheet" href="/static/css/site.' in html
+
+
+@pytest.mark.parametrize("url", ["/", "/about/", "/resources/opennotes/"])
+def test_pages_have_landmarks_one_heading_and_a_skip_link(client, seeded, url):
+    html = client.get(url).content.decode()
+    assert html.count("<h1") == 1
+    assert '<main id="main"' in html
+    assert "<header" in html
+    assert "<footer" in html
+    assert '<nav class="site-nav"' in html
+    assert '<a class="skip-link" href="#main">' in html
+    assert '<html lang="en">' in html

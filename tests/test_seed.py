@@ -1,0 +1,145 @@
+"""The seed content: the client's words, loaded once, never over a staff edit."""
+
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from principles.models import Principle, TextBlock
+from resources.models import Link, Resource
+
+from .conftest import CLIENT_ORDER, run_seed
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+# The guiding principles and mission text exactly as the client wrote them.
+PRINCIPLES = [
+    "To guide patients and caregivers to be actively engaged in their health and health care "
+    "experiences.",
+    "To guide health professional practices where patient experience and contribution is an "
+    "integral goal of excellence.",
+    "To encourage mutual collaboration among patients, health professionals, caregivers and "
+    "others allowing them to partner in determining care.",
+]
+ENGAGEMENT = (
+    "Patient engagement involves a shift in perspective, rights, and responsibilities. Rich "
+    "conversations await us as patients and providers alike shift toward the shared "
+    "responsibilities of participatory medicine. Participatory medicine is not about patients "
+    "taking over."
+)
+PATIENTS_CAN_HELP = [
+    "Patients want to see good business practices in healthcare: good customer service, good "
+    "IT, good working relationships. They can see and compare the customer service in other "
+    "industries and can help healthcare get better at it.",
+    "We also understand the economic and cultural pressures providers face today: increasing "
+    "pressure to see more patients, an explosion of new data to keep up with, insurance clerks "
+    "who veto a professional\u2019s recommendations, demands to adopt EMRs, and despite the "
+    "rising cost of care, incessant pressure not to pay providers more.",
+    "Engaged, motivated, well-informed \u201ce-patients\u201d are more involved in their own "
+    "care, and can often find information that providers don\u2019t have time (or "
+    "reimbursement) to pursue.",
+]
+SOCIETY = (
+    "The Society for Participatory Medicine is a 501(c)(3) not-for-profit membership "
+    "organization that seeks to encourage mutual collaboration among patients, health "
+    "professionals, caregivers and others across the continuum of care. The Society provides a "
+    "forum for its members to interact and exchange ideas on health issues, influence policy, "
+    "advocate, conduct research, educate patients, caregivers, and health care professionals in "
+    "best practices in participatory medicine. SPM fosters initiatives that impact the quality, "
+    "efficacy, safety and viability of healthcare policy and practice."
+)
+
+
+def test_seed_loads_all_eight_resources_in_the_clients_order(seeded):
+    resources = list(Resource.objects.published().in_list_order())
+    assert [r.slug for r in resources] == CLIENT_ORDER
+    assert resources[0].title == "e-Patients: How They Can Help Us Heal Health Care"
+    assert resources[3].doi == "10.15265/IY-2014-0017"
+    assert resources[3].pmid == "25123739"
+    for resource in resources:
+        assert resource.summary, resource.slug
+        assert resource.why_it_matters, resource.slug
+        assert resource.links.filter(is_primary=True).count() == 1, resource.slug
+        assert resource.tags.exists(), resource.slug
+
+
+def test_seed_loads_the_principles_and_mission_text_as_the_client_wrote_them(seeded):
+    assert [p.text for p in Principle.objects.all()] == PRINCIPLES
+    blocks = {block.key: block for block in TextBlock.objects.all()}
+    assert blocks["shared-responsibility"].body == ENGAGEMENT
+    assert blocks["patients-can-help"].heading == "Patients can help"
+    assert blocks["patients-can-help"].body.split("\n\n") == PATIENTS_CAN_HELP
+    assert blocks["about-the-society"].body == SOCIETY
+    assert blocks["about-the-society"].page == TextBlock.Page.ABOUT
+
+
+def test_seed_run_again_keeps_staff_edits_deletions_and_renames(seeded):
+    Resource.objects.filter(slug="opennotes").update(title="OpenNotes, edited by staff")
+    Resource.objects.filter(slug="let-patients-help").update(slug="let-patients-help-book")
+    Principle.objects.filter(key="excellent-practice").delete()
+    Link.objects.filter(resource__slug="pew-research-health", is_primary=False).delete()
+
+    output = run_seed()
+
+    assert "Skipped principles.yaml" in output
+    assert "Skipped resources.yaml" in output
+    assert Resource.objects.get(slug="opennotes").title == "OpenNotes, edited by staff"
+    assert not Resource.objects.filter(slug="let-patients-help").exists()
+    assert Resource.objects.count() == 8
+    assert Principle.objects.count() == 2
+    assert Link.objects.filter(resource__slug="pew-research-health").count() == 1
+
+
+def test_plain_loaddata_would_overwrite_the_staff_edit_that_seed_keeps(seeded):
+    Resource.objects.filter(slug="opennotes").update(title="Edited")
+    run_seed()
+    assert Resource.objects.get(slug="opennotes").title == "Edited"
+
+    # The fixtures are ordinary Django fixtures with natural keys, which is why
+    # set-up must not use loaddata: it writes the fixture's values back.
+    call_command("loaddata", FIXTURES / "resources.yaml", verbosity=0)
+    assert Resource.objects.get(slug="opennotes").title == "OpenNotes"
+    assert Resource.objects.count() == 8
+
+
+def test_seed_reuses_tags_that_already_exist(db):
+    Resource.objects.create(title="Staff's own", slug="own", kind="book", summary="s")
+    Resource.objects.get(slug="own").tags.add("research")
+    Resource.objects.all().delete()
+
+    run_seed()
+
+    assert Resource.objects.filter(tags__name="research").count() >= 1
+
+
+def test_seed_reports_a_missing_file_clearly(db, tmp_path):
+    with pytest.raises(CommandError, match="Cannot read seed file"):
+        run_seed(str(tmp_path / "missing.yaml"))
+
+
+def test_seed_reports_broken_yaml_clearly(db, tmp_path):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("- model: resources.resource\n  fields: {title: [unclosed\n")
+    with pytest.raises(CommandError, match="is not valid YAML"):
+        run_seed(str(broken))
+
+
+def test_seed_rejects_an_unknown_model(db, tmp_path):
+    odd = tmp_path / "odd.yaml"
+    odd.write_text("- model: resources.nothing\n  fields: {}\n")
+    with pytest.raises(CommandError, match=r"unknown model 'resources\.nothing'"):
+        run_seed(str(odd))
+
+
+def test_seed_refuses_invalid_content_and_loads_nothing_from_that_file(db, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "- model: resources.resource\n"
+        "  fields: {slug: fine, title: Fine, kind: book, summary: A book.}\n"
+        "- model: resources.link\n"
+        "  fields: {resource: [fine], label: Bad, url: 'javascript:alert(1)', is_primary: true}\n"
+    )
+    with pytest.raises(CommandError, match=r"resources\.link .*url: Enter a full web address"):
+        run_seed(str(bad))
+    assert not Resource.objects.exists()

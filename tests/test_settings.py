@@ -1,0 +1,79 @@
+"""Configuration from the environment: safe defaults, loud failures, a database that copes."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG"}
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_a_named_site_without_a_secret_key_refuses_to_start():
+    result = manage("check", ALLOWED_HOSTS="resources.example.org")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when ALLOWED_HOSTS is set." in result.stderr
+
+
+def test_a_malformed_debug_value_is_a_readable_error():
+    result = manage("check", DEBUG="maybe")
+    assert result.returncode != 0
+    assert "DEBUG must be true or false, not 'maybe'." in result.stderr
+
+
+def test_no_variable_at_all_is_a_working_local_configuration():
+    result = manage("check", "--deploy", "--fail-level", "CRITICAL")
+    assert result.returncode == 0, result.stderr
+
+
+CONCURRENT_WRITERS = """
+import threading, time
+from django.db import connection, transaction
+from django.core.management import call_command
+from principles.models import Principle
+
+call_command("migrate", verbosity=0)
+print(connection.cursor().execute("PRAGMA journal_mode").fetchone()[0])
+errors = []
+
+def writer(n):
+    try:
+        for i in range(5):
+            # Read, pause, then write: with SQLite's default DEFERRED transactions
+            # two of these deadlock and one fails at once with "database is locked".
+            with transaction.atomic():
+                Principle.objects.count()
+                time.sleep(0.02)
+                Principle.objects.create(key=f"w{n}-{i}", text="t")
+    except Exception as exc:
+        errors.append(repr(exc))
+    finally:
+        connection.close()
+
+threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+for t in threads: t.start()
+for t in threads: t.join()
+print(Principle.objects.count(), errors)
+"""
+
+
+def test_sqlite_concurrent_admin_saves_wait_instead_of_failing(tmp_path):
+    result = manage(
+        "shell", "--no-imports", "-c", CONCURRENT_WRITERS,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["wal", "20", "[]"]

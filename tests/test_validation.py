@@ -1,0 +1,69 @@
+"""What the data itself refuses, whoever enters it."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from resources.models import Link, Resource
+
+
+@pytest.fixture
+def resource(db) -> Resource:
+    return Resource.objects.create(title="T", slug="t", kind="book", summary="S")
+
+
+@pytest.mark.parametrize("url", ["http://example.org/a", "https://example.org/a?b=c#d"])
+def test_http_and_https_links_validate(resource, url):
+    Link(resource=resource, label="L", url=url, is_primary=True).full_clean()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://example.org/file",
+        "javascript:alert(1)",
+        "data:text/html,hi",
+        "mailto:a@example.org",
+        "file:///etc/passwd",
+        "example.org",
+    ],
+)
+def test_other_schemes_do_not_validate(resource, url):
+    with pytest.raises(ValidationError) as error:
+        Link(resource=resource, label="L", url=url).full_clean()
+    assert "url" in error.value.message_dict
+
+
+def test_the_database_keeps_one_primary_link_per_resource(resource):
+    Link.objects.create(resource=resource, label="A", url="https://a.example", is_primary=True)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Link.objects.create(resource=resource, label="B", url="https://b.example", is_primary=True)
+    Link.objects.create(resource=resource, label="C", url="https://c.example", is_primary=False)
+    assert resource.primary_link.label == "A"
+
+
+@pytest.mark.parametrize(
+    ("field", "good", "bad"),
+    [
+        ("doi", "10.15265/IY-2014-0017", "https://doi.org/10.15265/IY-2014-0017"),
+        ("pmid", "25123739", "PMID 25123739"),
+        ("isbn", "978-0-306-40615-7", "978-0-306-40615-8"),
+        ("isbn", "0-306-40615-2", "0-306-40615-3"),
+        ("year", 2014, 14),
+    ],
+)
+def test_identifiers_are_checked(resource, field, good, bad):
+    setattr(resource, field, good)
+    resource.full_clean()
+    setattr(resource, field, bad)
+    with pytest.raises(ValidationError) as error:
+        resource.full_clean()
+    assert field in error.value.message_dict
+
+
+def test_saving_a_resource_records_when_it_last_changed(resource):
+    before = resource.updated_at
+    resource.title = "Changed"
+    resource.save(update_fields=["title"])
+    resource.refresh_from_db()
+    assert resource.updated_at > before
