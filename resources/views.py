@@ -42,4 +42,5 @@ class ResourceDetailView(DetailView):
         context["total"] = counts["total"]
         context["previous"] = listed.before(resource).last()
         context["next"] = listed.after(resource).first()
+        context["page_url"] = self.request.build_absolute_uri(resource.get_absolute_url())
         return context

@@ -104,3 +104,11 @@ def test_detail_uses_the_same_number_of_queries_for_8_and_200_resources(
         make_resource(position=15)
     assert detail_queries(client, "opennotes") == with_8
     assert with_8 <= 6
+
+
+def test_printed_detail_page_carries_its_own_address(client, seeded):
+    html = client.get("/resources/opennotes/").content.decode()
+    assert (
+        '<p class="print-only">Recommended by the Society for Participatory Medicine: '
+        "http://testserver/resources/opennotes/</p>"
+    ) in html

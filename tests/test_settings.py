@@ -1,9 +1,12 @@
 """Configuration from the environment: safe defaults, loud failures, a database that copes."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+from django.core.cache import cache
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -77,3 +80,20 @@ def test_sqlite_concurrent_admin_saves_wait_instead_of_failing(tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["wal", "20", "[]"]
+
+
+def test_static_files_are_served_hashed_compressed_and_cached_for_long(client, db):
+    html = client.get("/").content.decode()
+    found = re.search(r'href="(/static/css/site\.[0-9a-f]{12}\.css)"', html)
+    assert found is not None
+    response = client.get(found.group(1), headers={"accept-encoding": "gzip"})
+    assert response.status_code == 200
+    assert response["Content-Encoding"] == "gzip"
+    assert "max-age=315360000" in response["Cache-Control"]
+    assert "immutable" in response["Cache-Control"]
+
+
+def test_the_configured_cache_stores_and_returns_values():
+    cache.set("spm-settings-check", "stored", timeout=5)
+    assert cache.get("spm-settings-check") == "stored"
+    cache.delete("spm-settings-check")
