@@ -225,6 +225,12 @@ class Resource(models.Model):  # type: ignore[django-manager-missing]
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
 
+    def clean(self) -> None:
+        if self.published_on and self.year is None:
+            self.year = self.published_on.year
+        elif self.published_on and self.year != self.published_on.year:
+            raise ValidationError({"year": "The year must match the date published."})
+
     @property
     def doi_url(self) -> str:
         return f"https://doi.org/{self.doi}" if self.doi else ""

@@ -4,6 +4,9 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from principles.models import Principle, TextBlock
 from resources.models import Link, Resource
@@ -19,6 +22,13 @@ CLIENT_ORDER = [
     "patient-centered-physician-pledge",
     "pew-research-health",
 ]
+
+
+def count_queries(client: Client, url: str) -> int:
+    """How many SQL queries one successful GET of ``url`` makes."""
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
 
 
 def run_seed(*args: str) -> str:

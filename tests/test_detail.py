@@ -1,14 +1,12 @@
 """One resource's own page: the deep link members share."""
 
 import pytest
-from django.db import connection
 from django.test import RequestFactory
-from django.test.utils import CaptureQueriesContext
 from django.views.defaults import server_error
 
 from resources.models import Resource
 
-from .conftest import CLIENT_ORDER
+from .conftest import CLIENT_ORDER, count_queries
 
 
 @pytest.mark.parametrize("slug", CLIENT_ORDER)
@@ -90,19 +88,13 @@ def test_server_error_page_is_styled_and_points_back(rf: RequestFactory):
     assert 'href="/"' in html
 
 
-def detail_queries(client, slug: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(f"/resources/{slug}/").status_code == 200
-    return len(queries)
-
-
 def test_detail_uses_the_same_number_of_queries_for_8_and_200_resources(
     client, seeded, make_resource
 ):
-    with_8 = detail_queries(client, "opennotes")
+    with_8 = count_queries(client, "/resources/opennotes/")
     for _ in range(192):
         make_resource(position=15)
-    assert detail_queries(client, "opennotes") == with_8
+    assert count_queries(client, "/resources/opennotes/") == with_8
     assert with_8 <= 6
 
 

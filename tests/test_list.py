@@ -3,12 +3,10 @@
 import re
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from resources.models import Resource
 
-from .conftest import CLIENT_ORDER
+from .conftest import CLIENT_ORDER, count_queries
 from .test_seed import ENGAGEMENT, PRINCIPLES, SOCIETY
 
 
@@ -70,20 +68,14 @@ def test_empty_list_says_so(client, db):
     assert "The list is being updated" in html
 
 
-def home_queries(client) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get("/").status_code == 200
-    return len(queries)
-
-
 def test_home_uses_the_same_number_of_queries_for_8_and_200_resources(
     client, seeded, make_resource
 ):
-    with_8 = home_queries(client)
+    with_8 = count_queries(client, "/")
     for _ in range(192):
         make_resource()
     assert Resource.objects.published().count() == 200
-    assert home_queries(client) == with_8
+    assert count_queries(client, "/") == with_8
     assert with_8 <= 5
 
 

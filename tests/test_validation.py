@@ -1,5 +1,7 @@
 """What the data itself refuses, whoever enters it."""
 
+from datetime import date
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -67,3 +69,13 @@ def test_saving_a_resource_records_when_it_last_changed(resource):
     resource.save(update_fields=["title"])
     resource.refresh_from_db()
     assert resource.updated_at > before
+
+
+def test_year_follows_the_full_date_and_may_not_contradict_it(resource):
+    resource.published_on = date(2014, 8, 15)
+    resource.full_clean()
+    assert resource.year == 2014
+    resource.year = 2013
+    with pytest.raises(ValidationError) as error:
+        resource.full_clean()
+    assert error.value.message_dict["year"] == ["The year must match the date published."]
