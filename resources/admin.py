@@ -53,8 +53,14 @@ class LinkInline(admin.TabularInline):
     extra = 1
 
 
+class ResourceForm(forms.ModelForm):
+    class Meta:
+        widgets = {"summary": forms.Textarea(attrs={"rows": 3, "maxlength": 280})}
+
+
 @admin.register(Resource)
 class ResourceAdmin(admin.ModelAdmin):
+    form = ResourceForm
     list_display = ["position", "title", "kind", "is_published", "updated_at"]
     list_display_links = ["title"]
     list_editable = ["position", "is_published"]

@@ -137,8 +137,8 @@ class Resource(models.Model):  # type: ignore[django-manager-missing]
     slug = models.SlugField(
         max_length=100,
         unique=True,
-        help_text="The resource's web address: /resources/<slug>/. Members share it, so change "
-        "it only when it is wrong.",
+        help_text="Makes the resource's web address, /resources/this-slug/. Members share it, "
+        "so change it only when it is wrong.",
     )
     kind = models.CharField(max_length=30, choices=Kind.choices)
     creators = models.CharField(
