@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from stdnum import isbn
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
@@ -47,16 +48,10 @@ pmid_validator = RegexValidator(r"^\d{1,9}$", "Enter the PubMed ID as digits onl
 
 def validate_isbn(value: str) -> None:
     """Accept an ISBN-10 or ISBN-13, with or without hyphens, whose check digit is right."""
-    digits = value.replace("-", "").replace(" ", "").upper()
-    if len(digits) == 10 and digits[:9].isdigit() and (digits[9].isdigit() or digits[9] == "X"):
-        total = sum((10 - i) * (10 if c == "X" else int(c)) for i, c in enumerate(digits))
-        if total % 11 == 0:
-            return
-    elif len(digits) == 13 and digits.isdigit():
-        total = sum((1 if i % 2 == 0 else 3) * int(c) for i, c in enumerate(digits))
-        if total % 10 == 0:
-            return
-    raise ValidationError("Enter a valid ISBN-10 or ISBN-13 (check the digits).", code="invalid")
+    if not isbn.is_valid(value):
+        raise ValidationError(
+            "Enter a valid ISBN-10 or ISBN-13 (check the digits).", code="invalid"
+        )
 
 
 class ResourceQuerySet(models.QuerySet["Resource"]):

@@ -4,9 +4,11 @@ import os
 import re
 import subprocess
 import sys
+from io import StringIO
 from pathlib import Path
 
 from django.core.cache import cache
+from django.core.management import call_command
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -97,3 +99,9 @@ def test_the_configured_cache_stores_and_returns_values():
     cache.set("spm-settings-check", "stored", timeout=5)
     assert cache.get("spm-settings-check") == "stored"
     cache.delete("spm-settings-check")
+
+
+def test_migrations_match_the_models(db):
+    out = StringIO()
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)
+    assert "No changes detected" in out.getvalue()
