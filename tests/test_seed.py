@@ -1,5 +1,6 @@
 """The seed content: the client's words, loaded once, never over a staff edit."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -142,4 +143,35 @@ def test_seed_refuses_invalid_content_and_loads_nothing_from_that_file(db, tmp_p
     )
     with pytest.raises(CommandError, match=r"resources\.link .*url: Enter a full web address"):
         run_seed(str(bad))
+    assert not Resource.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("- model: resources.resource\n", "each with a 'model' and its 'fields'"),
+        ("- model: 12\n  fields: {}\n", "each with a 'model' and its 'fields'"),
+        ("just: a mapping\n", "must be a list of entries"),
+        (
+            "- model: resources.resource\n"
+            "  fields: {colour: red, slug: a, title: T, kind: book, summary: s}\n",
+            "Resource has no field named 'colour'",
+        ),
+        (
+            "- model: resources.link\n"
+            "  fields: {resource: [missing], label: L, url: 'https://a.example'}\n",
+            "Resource matching query does not exist",
+        ),
+        (
+            "- model: resources.resource\n"
+            "  fields: {slug: a, title: T, kind: book, summary: s, year: soon}\n",
+            "value must be an integer",
+        ),
+    ],
+)
+def test_seed_explains_malformed_entries(db, tmp_path, text, message):
+    fixture = tmp_path / "malformed.yaml"
+    fixture.write_text(text)
+    with pytest.raises(CommandError, match=re.escape(message)):
+        run_seed(str(fixture))
     assert not Resource.objects.exists()

@@ -6,10 +6,10 @@ import yaml
 from django.apps import apps
 from django.conf import settings
 from django.core import serializers
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.serializers.base import DeserializationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 
 # Shared vocabularies: existing rows are reused, and their presence alone
 # does not mean the content of a file was loaded before.
@@ -37,42 +37,53 @@ class Command(BaseCommand):
 
     def seed(self, path: Path) -> None:
         entries = self.read(path)
-        seeded = {self.model_for(path, entry) for entry in entries}
-        filled = sorted(
-            str(model._meta.verbose_name_plural)
-            for model in seeded
-            if model._meta.label_lower not in VOCABULARIES and model._default_manager.exists()
-        )
+        models_in_file = {self.model_for(path, entry) for entry in entries}
+        try:
+            # One transaction for the check and the load: a second `seed` started
+            # at the same moment waits, then finds the tables filled and skips.
+            with transaction.atomic():
+                filled = self.filled(models_in_file)
+                if not filled:
+                    loaded = self.load(path, entries)
+        except (DeserializationError, FieldDoesNotExist, IntegrityError) as exc:
+            raise CommandError(f"{path}: {exc}. Nothing from this file was loaded.") from exc
+
         if filled:
             self.stdout.write(
                 f"Skipped {path.name}: the database already holds {', '.join(filled)} "
                 "(edits made in the admin are kept)."
             )
-            return
+        else:
+            summary = ", ".join(f"{n} {name}" for name, n in loaded.items()) or "nothing new"
+            self.stdout.write(self.style.SUCCESS(f"Loaded {summary} from {path.name}."))
 
+    def filled(self, models_in_file: set[type[models.Model]]) -> list[str]:
+        """The content tables of the file that already hold rows."""
+        return sorted(
+            str(model._meta.verbose_name_plural)
+            for model in models_in_file
+            if model._meta.label_lower not in VOCABULARIES and model._default_manager.exists()
+        )
+
+    def load(self, path: Path, entries: list[dict[str, Any]]) -> Counter[str]:
         loaded: Counter[str] = Counter()
-        try:
-            with transaction.atomic():
-                for item in serializers.deserialize("python", entries):
-                    instance = item.object
-                    if instance.pk is not None:  # found by its natural key: keep it as it is
-                        continue
-                    instance.full_clean()
-                    instance.save()
-                    loaded[str(instance._meta.verbose_name_plural)] += 1
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{field}: {' '.join(errors)}" for field, errors in exc.message_dict.items()
-            )
-            raise CommandError(
-                f"{path}: {instance._meta.label_lower} \u201c{instance}\u201d is not valid "
-                f"({problems}). Nothing from this file was loaded."
-            ) from exc
-        except DeserializationError as exc:
-            raise CommandError(f"{path}: {exc}. Nothing from this file was loaded.") from exc
-
-        summary = ", ".join(f"{count} {name}" for name, count in loaded.items()) or "nothing new"
-        self.stdout.write(self.style.SUCCESS(f"Loaded {summary} from {path.name}."))
+        for item in serializers.deserialize("python", entries):
+            instance = item.object
+            if instance.pk is not None:  # found by its natural key: keep it as it is
+                continue
+            try:
+                instance.full_clean()
+            except ValidationError as exc:
+                problems = "; ".join(
+                    f"{field}: {' '.join(errors)}" for field, errors in exc.message_dict.items()
+                )
+                raise CommandError(
+                    f"{path}: {instance._meta.label_lower} \u201c{instance}\u201d is not valid "
+                    f"({problems}). Nothing from this file was loaded."
+                ) from exc
+            instance.save()
+            loaded[str(instance._meta.verbose_name_plural)] += 1
+        return loaded
 
     def read(self, path: Path) -> list[dict[str, Any]]:
         try:
@@ -82,7 +93,10 @@ class Command(BaseCommand):
         except yaml.YAMLError as exc:
             raise CommandError(f"{path} is not valid YAML: {exc}") from exc
         if not isinstance(entries, list) or not all(
-            isinstance(entry, dict) and "model" in entry for entry in entries
+            isinstance(entry, dict)
+            and isinstance(entry.get("model"), str)
+            and isinstance(entry.get("fields"), dict)
+            for entry in entries
         ):
             raise CommandError(
                 f"{path} must be a list of entries, each with a 'model' and its 'fields'."
