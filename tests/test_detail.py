@@ -1,7 +1,7 @@
 """One resource's own page: the deep link members share."""
 
 import pytest
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.views.defaults import server_error
 
 from resources.models import Resource
@@ -104,3 +104,16 @@ def test_printed_detail_page_carries_its_own_address(client, seeded):
         '<p class="print-only">Recommended by the Society for Participatory Medicine: '
         "http://testserver/resources/opennotes/</p>"
     ) in html
+
+
+def test_an_unknown_host_gets_a_styled_400(client, db):
+    response = client.get("/", headers={"host": "not-our-site.example"})
+    assert response.status_code == 400
+    assert "That request could not be understood" in response.content.decode()
+
+
+def test_a_form_posted_without_its_csrf_token_gets_a_clear_403(db):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/admin/login/", {"username": "a", "password": "b"})
+    assert response.status_code == 403
+    assert "Please send the form again" in response.content.decode()
