@@ -109,3 +109,15 @@ def test_pages_have_landmarks_one_heading_and_a_skip_link(client, seeded, url):
     assert '<nav class="site-nav"' in html
     assert '<a class="skip-link" href="#main">' in html
     assert '<html lang="en">' in html
+
+
+def test_a_resource_without_links_still_lists_and_opens(client, make_resource):
+    resource = make_resource(title="Not online yet")
+    resource.links.all().delete()
+
+    item = client.get("/").content.decode().split(f'id="{resource.slug}"')[1].split("</li>")[0]
+    detail = client.get(resource.get_absolute_url()).content.decode()
+
+    assert 'class="button"' not in item
+    assert f'href="{resource.get_absolute_url()}"' in item
+    assert "Open it" not in detail
