@@ -235,16 +235,9 @@ class Resource(models.Model):  # type: ignore[django-manager-missing]
         return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/" if self.pmid else ""
 
     @property
-    def sorted_links(self) -> list[Link]:
-        """Links with the primary one first; uses prefetched links when they are there."""
-        return sorted(
-            self.links.all(), key=lambda link: (not link.is_primary, link.position, link.pk)
-        )
-
-    @property
     def primary_link(self) -> Link | None:
-        links = self.sorted_links
-        return links[0] if links else None
+        """The first link in Link's ordering (primary first); uses prefetched links."""
+        return next(iter(self.links.all()), None)
 
     @property
     def tag_names(self) -> list[str]:
