@@ -4,8 +4,9 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.utils.html import format_html, format_html_join
 
-from .models import Link, Resource
+from .models import Creator, Link, Resource
 
 
 class LinkForm(forms.ModelForm):
@@ -53,9 +54,21 @@ class LinkInline(admin.TabularInline):
     extra = 1
 
 
+class CreatorInline(admin.TabularInline):
+    model = Creator
+    fields = ["role", "given_names", "family_name", "organisation", "credentials", "position"]
+    extra = 1
+    verbose_name_plural = "creators (in the order a citation lists them)"
+
+
 class ResourceForm(forms.ModelForm):
     class Meta:
         widgets = {"summary": forms.Textarea(attrs={"rows": 3, "maxlength": 280})}
+
+    def clean_slug(self) -> str:
+        # Addresses are lowercase: "OpenNotes" is taken as "opennotes" (and refused
+        # if another resource has it), never kept as a second, differently cased address.
+        return self.cleaned_data["slug"].strip().lower()
 
 
 @admin.register(Resource)
@@ -65,22 +78,31 @@ class ResourceAdmin(admin.ModelAdmin):
     list_display_links = ["title"]
     list_editable = ["position", "is_published"]
     list_filter = ["kind", "is_published", "tags"]
-    search_fields = ["title", "creators", "publisher", "summary", "slug", "tags__name"]
+    search_fields = [
+        "title",
+        "creators__family_name",
+        "creators__organisation",
+        "container_title",
+        "publisher",
+        "summary",
+        "slug",
+        "tags__name",
+    ]
     prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["created_at", "updated_at"]
-    inlines = [LinkInline]
+    readonly_fields = ["addresses", "created_at", "updated_at"]
+    inlines = [CreatorInline, LinkInline]
     save_on_top = True
     fieldsets = [
-        (None, {"fields": ["title", "slug", "kind", "is_published", "position"]}),
+        (None, {"fields": ["title", "slug", "addresses", "kind", "is_published", "position"]}),
         ("For readers", {"fields": ["summary", "why_it_matters", "tags"]}),
         (
             "Bibliographic facts",
             {
                 "description": "Fill in only what a reliable source confirms.",
                 "fields": [
-                    "creators",
+                    ("container_title", "container_short"),
                     "publisher",
-                    ("year", "published_on"),
+                    "issued",
                     ("volume", "issue", "pages"),
                     ("doi", "pmid", "isbn"),
                 ],
@@ -88,3 +110,20 @@ class ResourceAdmin(admin.ModelAdmin):
         ),
         ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
+
+    @admin.display(description="Addresses")
+    def addresses(self, resource: Resource) -> str:
+        """The short link, and the former addresses that still lead here."""
+        if resource.pk is None:
+            return "The short link is made when the resource is first saved."
+        short = format_html(
+            'Short link (never changes): <a href="{}">{}</a>',
+            resource.get_short_url(),
+            resource.get_short_url(),
+        )
+        former = format_html_join(
+            ", ", "<code>{}</code>", ((f,) for f in resource.former_slugs.all())
+        )
+        if not former:
+            return short
+        return format_html("{}<br>Former addresses, which lead here for ever: {}", short, former)

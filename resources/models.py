@@ -5,19 +5,18 @@ from urllib.parse import urlsplit
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import (
-    MaxValueValidator,
-    MinValueValidator,
-    RegexValidator,
-    URLValidator,
-)
-from django.db import models
+from django.core.validators import RegexValidator, URLValidator
+from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from stdnum import isbn
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
+
+from .kinds import KIND_TYPES, Kind, KindTypes
+from .partial_dates import PartialDate, validate_partial_date
 
 # The scheme check keeps javascript:, data: and ftp: addresses out of pages
 # that providers open with one tap.
@@ -54,6 +53,13 @@ def validate_isbn(value: str) -> None:
         )
 
 
+slug_validator = RegexValidator(
+    r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+    "Use lowercase letters, digits and single hyphens only, for example opennotes-project.",
+    code="invalid",
+)
+
+
 class ResourceQuerySet(models.QuerySet["Resource"]):
     def published(self) -> ResourceQuerySet:
         return self.filter(is_published=True)
@@ -63,7 +69,7 @@ class ResourceQuerySet(models.QuerySet["Resource"]):
 
     def with_list_details(self) -> ResourceQuerySet:
         """Everything the list and detail pages show, in a fixed number of queries."""
-        return self.prefetch_related("links", "tags")
+        return self.prefetch_related("links", "tags", "creators")
 
     @staticmethod
     def before_q(resource: Resource) -> Q:
@@ -112,52 +118,53 @@ class TaggedResource(TaggedItemBase):
     natural_key.dependencies = ["resources.resource", "taggit.tag"]  # type: ignore[attr-defined]
 
 
+def join_names(names: list[str]) -> str:
+    """A, A and B, or A, B, and C; with a comma before "and" when a name holds one (B, MD)."""
+    if len(names) <= 1:
+        return "".join(names)
+    if len(names) == 2 and not any("," in name for name in names):
+        return f"{names[0]} and {names[1]}"
+    return f"{', '.join(names[:-1])}, and {names[-1]}"
+
+
 # taggit ships no type information, so mypy's Django plugin cannot see TaggedResource's manager.
 class Resource(models.Model):  # type: ignore[django-manager-missing]
-    class Kind(models.TextChoices):
-        WHITEPAPER = "whitepaper", "White paper"
-        PROJECT = "project", "Project"
-        PRESENTATIONS = "presentations", "Presentations"
-        JOURNAL_ARTICLE = "journal-article", "Journal article"
-        TOOLKIT = "toolkit", "Toolkit"
-        BOOK = "book", "Book"
-        PLEDGE = "pledge", "Pledge"
-        RESEARCH_REPORTS = "research-reports", "Research reports"
-        ARTICLE = "article", "Article or essay"
-        WEBSITE = "website", "Website"
-        VIDEO = "video", "Video"
-        OTHER = "other", "Other"
+    Kind = Kind
 
     title = models.CharField(max_length=300)
     slug = models.SlugField(
         max_length=100,
         unique=True,
-        help_text="Makes the resource's web address, /resources/this-slug/. Members share it, "
-        "so change it only when it is wrong.",
+        validators=[slug_validator],
+        help_text="Makes the resource's web address, /resources/this-slug/. If you change it, "
+        "the old address keeps working and leads here.",
     )
     kind = models.CharField(max_length=30, choices=Kind.choices)
-    creators = models.CharField(
+    container_title = models.CharField(
+        "published in",
         max_length=300,
         blank=True,
-        help_text="Authors, presenters or organisation, as they should read on the page.",
+        help_text="The journal, website, blog or series it appeared in.",
+    )
+    container_short = models.CharField(
+        "short journal title",
+        max_length=120,
+        blank=True,
+        help_text="The journal's standard abbreviation, for example Yearb Med Inform "
+        "(used in AMA citations).",
     )
     publisher = models.CharField(
-        "publisher or venue",
         max_length=300,
         blank=True,
-        help_text="Journal, publisher, blog or organisation that published it.",
+        help_text="The organisation or company that published it.",
     )
-    year = models.PositiveSmallIntegerField(
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(1800), MaxValueValidator(2200)],
-        help_text="Year of publication. Leave empty if it is not known for sure.",
-    )
-    published_on = models.DateField(
+    issued = models.CharField(
         "date published",
-        null=True,
+        max_length=10,
         blank=True,
-        help_text="Full date, only where it is known (for example an article's online date).",
+        validators=[validate_partial_date],
+        help_text="As precisely as a reliable source gives it: 2014, 2014-08 or 2014-08-15. "
+        "Leave empty if it is not known for sure.",
     )
     volume = models.CharField(max_length=20, blank=True)
     issue = models.CharField(max_length=20, blank=True)
@@ -204,6 +211,13 @@ class Resource(models.Model):  # type: ignore[django-manager-missing]
 
     class Meta:
         ordering = ["position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(slug=Lower("slug")),
+                name="resource_slug_is_lowercase",
+                violation_error_message="Use lowercase letters in the slug.",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -212,19 +226,61 @@ class Resource(models.Model):  # type: ignore[django-manager-missing]
         self.updated_at = timezone.now()
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "updated_at"}
-        super().save(*args, **kwargs)
+        with transaction.atomic():
+            previous = (
+                Resource.objects.filter(pk=self.pk).values_list("slug", flat=True).first()
+                if self.pk
+                else None
+            )
+            super().save(*args, **kwargs)
+            if previous and previous != self.slug:
+                # The old address goes on leading here; an address it had before and
+                # takes back is no longer a former one.
+                FormerSlug.objects.update_or_create(slug=previous, defaults={"resource": self})
+                FormerSlug.objects.filter(resource=self, slug=self.slug).delete()
 
     def get_absolute_url(self) -> str:
         return reverse("resources:detail", kwargs={"slug": self.slug})
+
+    def get_short_url(self) -> str:
+        """The address that never changes, whatever staff rename: /r/<number>/."""
+        return reverse("resources:short", kwargs={"number": self.pk})
 
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
 
     def clean(self) -> None:
-        if self.published_on and self.year is None:
-            self.year = self.published_on.year
-        elif self.published_on and self.year != self.published_on.year:
-            raise ValidationError({"year": "The year must match the date published."})
+        if self.slug:
+            holder = (
+                FormerSlug.objects.filter(slug=self.slug)
+                .exclude(resource_id=self.pk)
+                .select_related("resource")
+                .first()
+            )
+            if holder:
+                raise ValidationError(
+                    {
+                        "slug": f"/resources/{self.slug}/ was the address of "
+                        f"\u201c{holder.resource.title}\u201d and still leads there. "
+                        "Choose another slug."
+                    }
+                )
+
+    @property
+    def types(self) -> KindTypes:
+        return KIND_TYPES[self.kind]
+
+    @property
+    def date(self) -> PartialDate | None:
+        """The publication date, as precisely as it is known."""
+        try:
+            return PartialDate.parse(self.issued) if self.issued else None
+        except ValueError:
+            return None
+
+    @property
+    def year(self) -> int | None:
+        return self.date.year if self.date else None
 
     @property
     def doi_url(self) -> str:
@@ -242,6 +298,104 @@ class Resource(models.Model):  # type: ignore[django-manager-missing]
     @property
     def tag_names(self) -> list[str]:
         return sorted(tag.name for tag in self.tags.all())
+
+    @property
+    def byline(self) -> str:
+        """Who made it, as a reader expects: built from the creators (uses prefetched ones)."""
+        creators = list(self.creators.all())
+        makers = [c.byline_name for c in creators if c.role != Creator.Role.EDITOR]
+        editors = [c.byline_name for c in creators if c.role == Creator.Role.EDITOR]
+        if not editors:
+            return join_names(makers)
+        edited = f"edited by {join_names(editors)}"
+        return f"{join_names(makers)}; {edited}" if makers else edited[0].upper() + edited[1:]
+
+
+class FormerSlug(models.Model):
+    """An address a resource had before a rename: it answers with a permanent redirect."""
+
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="former_slugs")
+    slug = models.SlugField(max_length=100, unique=True)
+    retired_at = models.DateTimeField("in use until", default=timezone.now)
+
+    class Meta:
+        ordering = ["-retired_at", "pk"]
+        verbose_name = "former address"
+        verbose_name_plural = "former addresses"
+
+    def __str__(self) -> str:
+        return f"/resources/{self.slug}/"
+
+
+class Creator(models.Model):
+    """A person or an organisation who made a resource, in the order a citation lists them."""
+
+    class Role(models.TextChoices):
+        AUTHOR = "author", "Author"
+        EDITOR = "editor", "Editor"
+        PRESENTER = "presenter", "Presenter"
+
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="creators")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.AUTHOR)
+    given_names = models.CharField(
+        max_length=150,
+        blank=True,
+        help_text="A person's given names or initials, as the source gives them.",
+    )
+    family_name = models.CharField(max_length=150, blank=True, help_text="A person's surname.")
+    organisation = models.CharField(
+        "or organisation",
+        max_length=300,
+        blank=True,
+        help_text="When an organisation made it: its name, with no person's names.",
+    )
+    credentials = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="Degrees shown after the name on the page, for example MD, PhD. "
+        "Not used in citations.",
+    )
+    position = models.PositiveIntegerField("order", default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(organisation="") & ~Q(family_name=""))
+                | (~Q(organisation="") & Q(family_name="") & Q(given_names="")),
+                name="creator_is_a_person_or_an_organisation",
+                violation_error_message="Give a person's family name, or an organisation's "
+                "name, but not both.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.organisation and (self.family_name or self.given_names):
+            raise ValidationError(
+                {"organisation": "Fill in either a person's names or an organisation, not both."}
+            )
+        if not self.organisation and not self.family_name:
+            raise ValidationError(
+                {"family_name": "Give the person's family name (or an organisation's name)."}
+            )
+
+    @property
+    def is_organisation(self) -> bool:
+        return bool(self.organisation)
+
+    @property
+    def name(self) -> str:
+        """The name in reading order: Daniel Z. Sands, or the organisation's name."""
+        if self.organisation:
+            return self.organisation
+        return f"{self.given_names} {self.family_name}".strip()
+
+    @property
+    def byline_name(self) -> str:
+        return f"{self.name}, {self.credentials}" if self.credentials else self.name
 
 
 class LinkManager(models.Manager["Link"]):

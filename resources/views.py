@@ -1,11 +1,16 @@
 from typing import Any
 
 from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.generic import DetailView, ListView
 
 from principles.models import Principle, TextBlock
+from spm_site.public_urls import absolute_url
 
+from . import citations, linked_data
 from .models import Resource
+from .qr import qr_svg
 
 
 class ResourceListView(ListView):
@@ -21,12 +26,30 @@ class ResourceListView(ListView):
         context = super().get_context_data(**kwargs)
         context["principles"] = Principle.objects.all()
         context["text_blocks"] = TextBlock.objects.on_page(TextBlock.Page.RESOURCES)
+        context["canonical_url"] = absolute_url(self.request.path)
+        context["json_ld"] = linked_data.json_ld(linked_data.list_json_ld(context["resources"]))
+        context["downloads"] = citations.DOWNLOADS.values()
         return context
 
 
 class ResourceDetailView(DetailView):
     template_name = "resources/resource_detail.html"
     context_object_name = "resource"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            # An address typed with capitals, or one the resource had before a
+            # rename, leads to the current address in one permanent redirect.
+            slug = kwargs["slug"].lower()
+            current = (
+                Resource.objects.published().filter(slug=slug).first()
+                or Resource.objects.published().filter(former_slugs__slug=slug).first()
+            )
+            if current is None:
+                raise
+            return HttpResponsePermanentRedirect(current.get_absolute_url())
 
     def get_queryset(self):
         return Resource.objects.published().with_list_details()
@@ -38,9 +61,73 @@ class ResourceDetailView(DetailView):
         counts = listed.aggregate(
             total=Count("pk"), before=Count("pk", filter=listed.before_q(resource))
         )
-        context["number"] = counts["before"] + 1
-        context["total"] = counts["total"]
-        context["previous"] = listed.before(resource).last()
-        context["next"] = listed.after(resource).first()
-        context["page_url"] = self.request.build_absolute_uri(resource.get_absolute_url())
+        record = citations.csl_record(resource)
+        short_url = absolute_url(resource.get_short_url())
+        context.update(
+            number=counts["before"] + 1,
+            total=counts["total"],
+            previous=listed.before(resource).last(),
+            next=listed.after(resource).first(),
+            page_title=resource.title,
+            page_description=resource.summary,
+            canonical_url=absolute_url(resource.get_absolute_url()),
+            og_type=resource.types.open_graph,
+            short_url=short_url,
+            qr_code=qr_svg(short_url, f"QR code for {short_url}"),
+            citations=citations.citation_styles.cite(record),
+            downloads=citations.DOWNLOADS.values(),
+            citation_meta=linked_data.citation_meta(resource, record),
+            json_ld=linked_data.json_ld(linked_data.resource_json_ld(resource, record)),
+        )
         return context
+
+
+def short_link(request: HttpRequest, number: str) -> HttpResponse:
+    """/r/<number>/: the address that never changes leads to the current one.
+
+    A temporary redirect, since the current address may change with a rename; the
+    short link itself is what stays.
+    """
+    resource = get_object_or_404(Resource.objects.published().only("slug"), pk=int(number))
+    return redirect(resource)
+
+
+def citation_download(
+    request: HttpRequest, extension: str, slug: str | None = None
+) -> HttpResponse:
+    """One resource's citation, or the whole list's in curated order, as RIS, BibTeX or CSL-JSON."""
+    download = citations.DOWNLOADS.get(extension)
+    if download is None:
+        raise Http404("No such citation format.")
+    resources = Resource.objects.published().in_list_order().with_list_details()
+    if slug is not None:
+        resources = resources.filter(slug=slug)
+        if not resources:
+            raise Http404("No such resource.")
+    name = slug or "spm-resources-for-providers"
+    response = HttpResponse(
+        citations.write(resources, extension), content_type=download.content_type
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
+    return response
+
+
+def handout(request: HttpRequest) -> HttpResponse:
+    """The whole list on paper: title, summary, short link and QR code of each resource."""
+    resources = list(Resource.objects.published().in_list_order().with_list_details())
+    for resource in resources:
+        resource.short_url = absolute_url(resource.get_short_url())  # type: ignore[attr-defined]
+        resource.qr_code = qr_svg(  # type: ignore[attr-defined]
+            resource.short_url,  # type: ignore[attr-defined]
+            f"QR code for {resource.title}",
+        )
+    return render(
+        request,
+        "resources/handout.html",
+        {
+            "resources": resources,
+            "page_title": "Handout: Participatory Medicine Resources for Providers",
+            "canonical_url": absolute_url(request.path),
+            "list_url": absolute_url("/"),
+        },
+    )

@@ -8,6 +8,7 @@ DEBUG off, SQLite beside the code, an in-process cache.
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -53,6 +54,24 @@ DEBUG = env_bool("DEBUG")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
+
+def site_url(value: str) -> str:
+    """The site's public address: scheme and host (and port), no path."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.path not in {"", "/"}:
+        raise ImproperlyConfigured(
+            f"SITE_URL must be like https://resources.example.org, not {value!r}."
+        )
+    if parts.query or parts.fragment:
+        raise ImproperlyConfigured(f"SITE_URL must have no query or fragment: {value!r}.")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+# Every absolute address the site writes (canonical links, Open Graph, feeds, the
+# sitemap, QR codes, citations) starts with SITE_URL, never with the request's Host.
+SITE_URL = site_url(os.environ.get("SITE_URL", "http://127.0.0.1:8000"))
+SITE_NAME = "Society for Participatory Medicine"
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if "ALLOWED_HOSTS" in os.environ:
@@ -68,6 +87,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
+    "django.contrib.syndication",
     "taggit",
     "resources",
     "principles",
@@ -96,6 +117,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "spm_site.public_urls.site",
             ],
         },
     },

@@ -1,5 +1,9 @@
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
+from django.views.generic import TemplateView
+
+from resources.sitemaps import SITEMAPS
 
 admin.site.site_header = "SPM Resources"
 admin.site.site_title = "SPM Resources admin"
@@ -7,6 +11,11 @@ admin.site.index_title = "Edit the Resources for Providers site"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path(
+        "robots.txt",
+        TemplateView.as_view(template_name="robots.txt", content_type="text/plain; charset=utf-8"),
+    ),
     path("", include("principles.urls")),
     path("", include("resources.urls")),
 ]

@@ -9,7 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from principles.models import Principle, TextBlock
-from resources.models import Link, Resource
+from resources.models import Creator, Link, Resource
 
 # The client's order: the slugs of the eight resources as the seed loads them.
 CLIENT_ORDER = [
@@ -51,12 +51,12 @@ def make_resource(db: None) -> Callable[..., Resource]:
     def make(**fields: Any) -> Resource:
         n = next(counter)
         tags = fields.pop("tags", ["testing"])
+        creators = fields.pop("creators", [{"given_names": "Ada", "family_name": f"Author{n}"}])
         values: dict[str, Any] = {
             "title": f"Resource number {n}",
             "slug": f"resource-{n}",
             "kind": Resource.Kind.ARTICLE,
-            "creators": f"Author {n}",
-            "year": 2020,
+            "issued": "2020",
             "summary": f"Summary of resource {n}.",
             "why_it_matters": f"Why resource {n} matters.",
             "position": 1000 + n,
@@ -72,6 +72,8 @@ def make_resource(db: None) -> Callable[..., Resource]:
         Link.objects.create(
             resource=resource, label="Another copy", url=f"https://example.com/{n}", position=1
         )
+        for position, creator in enumerate(creators, start=1):
+            Creator.objects.create(resource=resource, position=position, **creator)
         resource.tags.add(*tags)
         return resource
 

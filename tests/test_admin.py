@@ -23,8 +23,9 @@ def staff_client(client, db):
 def change_form_data(resource: Resource, **changes: Any) -> dict[str, Any]:
     """What the admin change form posts for ``resource``, with ``changes`` applied."""
     fields = [
-        "title", "slug", "kind", "position", "summary", "why_it_matters", "creators",
-        "publisher", "year", "published_on", "volume", "issue", "pages", "doi", "pmid", "isbn",
+        "title", "slug", "kind", "position", "summary", "why_it_matters", "container_title",
+        "container_short", "publisher", "issued", "volume", "issue", "pages", "doi", "pmid",
+        "isbn",
     ]  # fmt: skip
     data: dict[str, Any] = {
         name: "" if getattr(resource, name) is None else getattr(resource, name) for name in fields
@@ -41,6 +42,28 @@ def change_form_data(resource: Resource, **changes: Any) -> dict[str, Any]:
             "links-MAX_NUM_FORMS": 1000,
         }
     )
+    creators = list(resource.creators.order_by("pk"))
+    data.update(
+        {
+            "creators-TOTAL_FORMS": len(creators),
+            "creators-INITIAL_FORMS": len(creators),
+            "creators-MIN_NUM_FORMS": 0,
+            "creators-MAX_NUM_FORMS": 1000,
+        }
+    )
+    for i, creator in enumerate(creators):
+        data.update(
+            {
+                f"creators-{i}-id": creator.pk,
+                f"creators-{i}-resource": resource.pk,
+                f"creators-{i}-role": creator.role,
+                f"creators-{i}-given_names": creator.given_names,
+                f"creators-{i}-family_name": creator.family_name,
+                f"creators-{i}-organisation": creator.organisation,
+                f"creators-{i}-credentials": creator.credentials,
+                f"creators-{i}-position": creator.position,
+            }
+        )
     for i, link in enumerate(links):
         data.update(
             {
@@ -151,10 +174,18 @@ def test_admin_moves_the_primary_tick_from_one_link_to_another(staff_client, cli
     assert f'class="button" href="{links[1].url}"' in client.get("/").content.decode()
 
 
-def test_admin_adds_a_resource_with_its_links(staff_client, client, seeded):
+def test_admin_adds_a_resource_with_its_creators_and_links(staff_client, client, seeded):
     data = {
         "title": "A new resource", "slug": "a-new-resource", "kind": "book", "position": 5,
         "summary": "Added by staff.", "is_published": "on", "tags": "books",
+        "creators-TOTAL_FORMS": 2, "creators-INITIAL_FORMS": 0,
+        "creators-MIN_NUM_FORMS": 0, "creators-MAX_NUM_FORMS": 1000,
+        "creators-0-role": "author", "creators-0-given_names": "Grace",
+        "creators-0-family_name": "Hopper", "creators-0-credentials": "PhD",
+        "creators-0-position": 1,
+        "creators-1-role": "editor",
+        "creators-1-organisation": "Society for Participatory Medicine",
+        "creators-1-position": 2,
         "links-TOTAL_FORMS": 1, "links-INITIAL_FORMS": 0,
         "links-MIN_NUM_FORMS": 0, "links-MAX_NUM_FORMS": 1000,
         "links-0-label": "Read it", "links-0-url": "https://example.org/new",
@@ -164,7 +195,11 @@ def test_admin_adds_a_resource_with_its_links(staff_client, client, seeded):
     assert response.status_code == 302
     html = client.get("/").content.decode()
     assert html.index('id="a-new-resource"') < html.index('id="e-patients-white-paper"')
-    assert client.get("/resources/a-new-resource/").status_code == 200
+    detail = client.get("/resources/a-new-resource/").content.decode()
+    assert (
+        '<p class="byline">Grace Hopper, PhD; edited by Society for Participatory Medicine</p>'
+        in detail
+    )
 
 
 def test_admin_refuses_a_duplicate_slug_with_a_form_error(staff_client, seeded):

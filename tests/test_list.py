@@ -2,6 +2,7 @@
 
 import re
 
+import lxml.html
 import pytest
 
 from resources.models import Resource
@@ -43,7 +44,7 @@ def test_home_shows_kind_creators_and_year(client, seeded):
     html = client.get("/").content.decode()
     item = html.split('id="transforming-health-care-delivery"')[1].split("</li>")[0]
     assert "Journal article" in item
-    assert "D. Z. Sands, J. S. Wald" in item
+    assert "D. Z. Sands and J. S. Wald" in item
     assert "2014" in item
 
 
@@ -76,7 +77,7 @@ def test_home_uses_the_same_number_of_queries_for_8_and_200_resources(
         make_resource()
     assert Resource.objects.published().count() == 200
     assert count_queries(client, "/") == with_8
-    assert with_8 <= 5
+    assert with_8 <= 6
 
 
 def test_about_page_shows_the_society_text(client, seeded):
@@ -94,8 +95,13 @@ def test_resources_index_redirects_to_the_list(client, db):
 @pytest.mark.parametrize("url", ["/", "/about/", "/resources/opennotes/", "/no-such-page/"])
 def test_pages_have_no_inline_styles_or_scripts(client, seeded, url):
     html = client.get(url).content.decode()
-    assert " style=" not in html
-    assert "<script" not in html
+    page = lxml.html.fromstring(html)
+    assert page.xpath("//*[@style]") == []
+    assert page.xpath("//style") == []
+    for script in page.xpath("//script"):
+        # Scripts are files; the only inline ones are JSON-LD data, which never runs.
+        assert script.get("src") or script.get("type") == "application/ld+json"
+        assert not script.get("src") or not (script.text or "").strip()
     assert 'rel="stylesheet" href="/static/css/site.' in html
 
 

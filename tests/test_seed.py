@@ -164,8 +164,8 @@ def test_seed_refuses_invalid_content_and_loads_nothing_from_that_file(db, tmp_p
         ),
         (
             "- model: resources.resource\n"
-            "  fields: {slug: a, title: T, kind: book, summary: s, year: soon}\n",
-            "value must be an integer",
+            "  fields: {slug: a, title: T, kind: book, summary: s, issued: soon}\n",
+            "issued: Enter the date as precisely as it is known: 2014, 2014-08 or 2014-08-15.",
         ),
     ],
 )

@@ -1,12 +1,10 @@
 """What the data itself refuses, whoever enters it."""
 
-from datetime import date
-
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from resources.models import Link, Resource
+from resources.models import Creator, Link, Resource
 
 
 @pytest.fixture
@@ -51,7 +49,13 @@ def test_the_database_keeps_one_primary_link_per_resource(resource):
         ("pmid", "25123739", "PMID 25123739"),
         ("isbn", "978-0-306-40615-7", "978-0-306-40615-8"),
         ("isbn", "0-306-40615-2", "0-306-40615-3"),
-        ("year", 2014, 14),
+        ("issued", "2014", "14"),
+        ("issued", "2014-08", "2014-13"),
+        ("issued", "2014-08-15", "2014-02-30"),
+        ("issued", "2014-08-15", "15/08/2014"),
+        ("issued", "1800", "1799"),
+        ("slug", "open-notes", "Open-Notes"),
+        ("slug", "open-notes-2", "open_notes"),
     ],
 )
 def test_identifiers_are_checked(resource, field, good, bad):
@@ -71,11 +75,35 @@ def test_saving_a_resource_records_when_it_last_changed(resource):
     assert resource.updated_at > before
 
 
-def test_year_follows_the_full_date_and_may_not_contradict_it(resource):
-    resource.published_on = date(2014, 8, 15)
+@pytest.mark.parametrize(
+    ("issued", "shown", "parts"),
+    [("2013", "2013", [2013]), ("2014-08", "August 2014", [2014, 8]),
+     ("2014-08-15", "15 August 2014", [2014, 8, 15])],
+)  # fmt: skip
+def test_a_date_is_kept_as_precisely_as_it_is_known(resource, issued, shown, parts):
+    resource.issued = issued
     resource.full_clean()
-    assert resource.year == 2014
-    resource.year = 2013
-    with pytest.raises(ValidationError) as error:
-        resource.full_clean()
-    assert error.value.message_dict["year"] == ["The year must match the date published."]
+    resource.save()
+    resource.refresh_from_db()
+    assert resource.date is not None
+    assert resource.date.display() == shown
+    assert resource.date.parts == parts
+    assert resource.date.isoformat() == issued
+    assert resource.year == parts[0]
+
+
+def test_the_database_refuses_a_slug_with_capitals(resource):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Resource.objects.filter(pk=resource.pk).update(slug="Capital")
+
+
+def test_a_creator_is_a_person_or_an_organisation(resource):
+    for fields, field in [
+        ({"given_names": "Ada"}, "family_name"),
+        ({"family_name": "Lovelace", "organisation": "Analytical Society"}, "organisation"),
+    ]:
+        with pytest.raises(ValidationError) as error:
+            Creator(resource=resource, **fields).full_clean()
+        assert field in error.value.message_dict
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Creator.objects.create(resource=resource, family_name="Lovelace", organisation="A group")

