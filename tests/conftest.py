@@ -2,9 +2,12 @@ from collections.abc import Callable
 from io import StringIO
 from typing import Any
 
+import lxml.html
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connection
+from django.http import HttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -35,6 +38,24 @@ def run_seed(*args: str) -> str:
     out = StringIO()
     call_command("seed", *args, stdout=out)
     return out.getvalue()
+
+
+def page(response: HttpResponse) -> lxml.html.HtmlElement:
+    """The response's HTML, parsed, to assert on elements rather than on strings."""
+    assert response.status_code == 200, response.status_code
+    return lxml.html.fromstring(response.content.decode())
+
+
+def meta(document: lxml.html.HtmlElement, key: str) -> list[str]:
+    """The content of every <meta name=key> or <meta property=key>, in page order."""
+    return document.xpath(f"//head/meta[@name='{key}' or @property='{key}']/@content")
+
+
+@pytest.fixture
+def staff_client(client: Client, db: None) -> Client:
+    user = User.objects.create_user("editor", password="x", is_staff=True, is_superuser=True)
+    client.force_login(user)
+    return client
 
 
 @pytest.fixture

@@ -6,18 +6,10 @@ from html import unescape
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
 from taggit.models import Tag
 
 from principles.models import Principle, TextBlock
 from resources.models import Link, Resource
-
-
-@pytest.fixture
-def staff_client(client, db):
-    user = User.objects.create_user("editor", password="x", is_staff=True, is_superuser=True)
-    client.force_login(user)
-    return client
 
 
 def change_form_data(resource: Resource, **changes: Any) -> dict[str, Any]:

@@ -64,10 +64,11 @@ class Migration(migrations.Migration):
             name='publisher',
             field=models.CharField(blank=True, help_text='The organisation or company that published it.', max_length=300),
         ),
+        # No reverse accessor yet: Resource still has its free-text `creators` field until 0004.
         migrations.AddField(
             model_name='creator',
             name='resource',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='creators', to='resources.resource'),
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='resources.resource'),
         ),
         migrations.AddField(
             model_name='formerslug',

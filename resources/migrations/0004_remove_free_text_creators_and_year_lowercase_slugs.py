@@ -19,6 +19,11 @@ class Migration(migrations.Migration):
             model_name='resource',
             name='creators',
         ),
+        migrations.AlterField(
+            model_name='creator',
+            name='resource',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='creators', to='resources.resource'),
+        ),
         migrations.RemoveField(
             model_name='resource',
             name='published_on',
