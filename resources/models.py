@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -116,6 +117,12 @@ class TaggedResource(TaggedItemBase):
         return (self.content_object.slug, self.tag.name)
 
     natural_key.dependencies = ["resources.resource", "taggit.tag"]  # type: ignore[attr-defined]
+
+
+SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z\u201c\"(])")
+# Words whose period does not end a sentence ("Dr. Sands", "U.S. adults"); single
+# letters (initials such as "D. Z.") are skipped too.
+ABBREVIATIONS = {"dr", "mr", "mrs", "ms", "st", "vs", "e.g", "i.e", "u.s", "etc", "no", "vol"}
 
 
 def join_names(names: list[str]) -> str:
@@ -298,6 +305,15 @@ class Resource(models.Model):  # type: ignore[django-manager-missing]
     @property
     def tag_names(self) -> list[str]:
         return sorted(tag.name for tag in self.tags.all())
+
+    @property
+    def summary_lead(self) -> str:
+        """The summary's first sentence, for a one-line mention (the printed handout)."""
+        for end in SENTENCE_END.finditer(self.summary):
+            word = self.summary[: end.start()].rsplit(" ", 1)[-1]
+            if len(word) > 1 and word.lower() not in ABBREVIATIONS:
+                return self.summary[: end.end()]
+        return self.summary
 
     @property
     def byline(self) -> str:

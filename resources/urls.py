@@ -17,7 +17,7 @@ urlpatterns = [
     re_path(
         r"^resources/citations\.(?P<extension>[a-z]+)$", views.citation_download, name="citations"
     ),
-    # At most 18 digits: a longer number is no resource's, and would overflow the database.
+    # At most 18 digits: no resource has a longer number.
     re_path(r"^r/(?P<number>[0-9]{1,18})/$", views.short_link, name="short"),
     path("handout/", views.handout, name="handout"),
     path("feeds/resources.atom", feeds.LatestResourcesFeed(), name="feed"),

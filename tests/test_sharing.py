@@ -458,7 +458,8 @@ def test_handout_lists_every_resource_with_short_link_and_qr_code(client, seeded
     for item, resource in zip(items, resources, strict=True):
         short = f"{SITE}/r/{resource.pk}/"
         assert item.xpath(".//p[@class='handout__url']/a/@href") == [short]
-        assert resource.summary in item.text_content()
+        assert resource.summary_lead in item.text_content()
+        assert len(resource.summary_lead) <= len(resource.summary)
         (svg,) = item.xpath(".//svg")
         assert decode_qr(lxml.html.tostring(svg, encoding="unicode")) == short
 
@@ -493,3 +494,16 @@ def test_drafts_leak_nowhere(client, seeded, make_resource):
         "/resources/secret-draft/citation.json",
     ]:
         assert client.get(url).status_code == 404, url
+
+
+@pytest.mark.parametrize(
+    ("summary", "lead"),
+    [
+        ("One sentence only.", "One sentence only."),
+        ("First part. Second part.", "First part."),
+        ("By D. Z. Sands and Dr. Wald. Then more.", "By D. Z. Sands and Dr. Wald."),
+        ("Is it? Yes.", "Is it?"),
+    ],
+)
+def test_handout_uses_the_first_sentence_of_a_summary(summary, lead):
+    assert Resource(summary=summary).summary_lead == lead
