@@ -54,8 +54,20 @@ class LinkInline(admin.TabularInline):
     extra = 1
 
 
+class CreatorForm(forms.ModelForm):
+    class Meta:
+        widgets = {
+            "given_names": forms.TextInput(attrs={"size": 16}),
+            "family_name": forms.TextInput(attrs={"size": 16}),
+            "organisation": forms.TextInput(attrs={"size": 28}),
+            "credentials": forms.TextInput(attrs={"size": 10}),
+            "position": forms.NumberInput(attrs={"size": 4, "class": "vIntegerField"}),
+        }
+
+
 class CreatorInline(admin.TabularInline):
     model = Creator
+    form = CreatorForm
     fields = ["role", "given_names", "family_name", "organisation", "credentials", "position"]
     extra = 1
     verbose_name_plural = "creators (in the order a citation lists them)"

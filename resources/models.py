@@ -143,6 +143,7 @@ class Resource(models.Model):  # type: ignore[django-manager-missing]
         max_length=100,
         unique=True,
         validators=[slug_validator],
+        error_messages={"unique": "Another resource already has this slug. Choose another."},
         help_text="Makes the resource's web address, /resources/this-slug/. If you change it, "
         "the old address keeps working and leads here.",
     )

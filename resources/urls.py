@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.ResourceListView.as_view(), name="list"),
     path("resources/", RedirectView.as_view(pattern_name="resources:list", permanent=True)),
     path("resources/<slug:slug>/", views.ResourceDetailView.as_view(), name="detail"),
+    path("resources/<slug:slug>/card.png", views.share_card, name="card"),
     re_path(
         r"^resources/(?P<slug>[-a-zA-Z0-9_]+)/citation\.(?P<extension>[a-z]+)$",
         views.citation_download,

@@ -3,12 +3,14 @@ from typing import Any
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import cache_control
 from django.views.generic import DetailView, ListView
 
 from principles.models import Principle, TextBlock
-from spm_site.public_urls import absolute_url
+from spm_site.public_urls import SHARE_IMAGE, absolute_url
 
-from . import citations, linked_data
+from . import cards, citations, linked_data
 from .models import Resource
 from .qr import qr_svg
 
@@ -72,6 +74,12 @@ class ResourceDetailView(DetailView):
             page_description=resource.summary,
             canonical_url=absolute_url(resource.get_absolute_url()),
             og_type=resource.types.open_graph,
+            share_image={
+                **SHARE_IMAGE,
+                "url": absolute_url(reverse("resources:card", kwargs={"slug": resource.slug})),
+                "alt": f"{resource.title}: recommended to providers by the Society for "
+                "Participatory Medicine",
+            },
             short_url=short_url,
             qr_code=qr_svg(short_url, f"QR code for {short_url}"),
             citations=citations.citation_styles.cite(record),
@@ -90,6 +98,13 @@ def short_link(request: HttpRequest, number: str) -> HttpResponse:
     """
     resource = get_object_or_404(Resource.objects.published().only("slug"), pk=int(number))
     return redirect(resource)
+
+
+@cache_control(public=True, max_age=60 * 60 * 24)
+def share_card(request: HttpRequest, slug: str) -> HttpResponse:
+    """The resource's own link-preview image (1200x630 PNG)."""
+    resource = get_object_or_404(Resource.objects.published().with_list_details(), slug=slug)
+    return HttpResponse(cards.card_png(resource), content_type="image/png")
 
 
 def citation_download(

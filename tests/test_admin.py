@@ -198,7 +198,7 @@ def test_admin_refuses_a_duplicate_slug_with_a_form_error(staff_client, seeded):
     resource = Resource.objects.get(slug="opennotes")
     response = post_change(staff_client, resource, slug="let-patients-help")
     assert response.status_code == 200
-    assert "Resource with this Slug already exists." in response.content.decode()
+    assert "Another resource already has this slug. Choose another." in response.content.decode()
 
 
 def test_admin_reorders_from_the_list(staff_client, client, seeded):

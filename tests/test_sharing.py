@@ -125,7 +125,7 @@ def test_slugs_typed_with_capitals_are_saved_lowercase_and_clash_like_any_other(
 
     refused = post_change(staff_client, book, slug="OpenNotes")
     assert refused.status_code == 200
-    assert form_errors(refused) == ["Resource with this Slug already exists."]
+    assert form_errors(refused) == ["Another resource already has this slug. Choose another."]
 
     rename_response = post_change(staff_client, book, slug="Let-Patients-Help-Book")
     assert rename_response.status_code == 302
@@ -224,7 +224,11 @@ def test_every_page_unfurls_with_title_description_canonical_open_graph_and_card
     assert meta(document, "og:description") == meta(document, "description")
     assert meta(document, "twitter:description") == meta(document, "description")
     assert meta(document, "twitter:card") == ["summary_large_image"]
-    assert meta(document, "og:image")[0].startswith(f"{SITE}/static/img/share.")
+    image = meta(document, "og:image")[0]
+    if path.startswith("/resources/"):
+        assert image == f"{SITE}{path}card.png"
+    else:
+        assert image.startswith(f"{SITE}/static/img/share.")
     assert meta(document, "twitter:image") == meta(document, "og:image")
     assert meta(document, "og:image:alt")[0]
     assert meta(document, "og:type")[0] in {"website", "article", "book"}
@@ -238,21 +242,49 @@ def test_detail_page_unfurls_with_the_resources_own_title_and_summary(client, se
     assert meta(document, "og:type") == ["book"]
 
 
-def test_share_image_is_a_png_of_the_stated_size(client, seeded):
-    document = page(client.get("/resources/opennotes/"))
-    image_url = meta(document, "og:image")[0]
-
-    response = client.get(urlsplit(image_url).path)
-
-    assert response.status_code == 200
+def fetch_image(client, url: str) -> Image.Image:
+    response = client.get(urlsplit(url).path)
+    assert response.status_code == 200, url
     assert response["Content-Type"] == "image/png"
-    image = Image.open(io.BytesIO(b"".join(response.streaming_content)))
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    image = Image.open(io.BytesIO(body))
     assert image.format == "PNG"
+    return image
+
+
+@pytest.mark.parametrize("path", ["/", "/about/", "/resources/opennotes/"])
+def test_share_image_answers_as_a_png_of_the_stated_size(client, seeded, path):
+    document = page(client.get(path))
+    image = fetch_image(client, meta(document, "og:image")[0])
     assert [str(n) for n in image.size] == [
         *meta(document, "og:image:width"),
         *meta(document, "og:image:height"),
     ]
     assert image.size == (1200, 630)
+
+
+def test_each_resource_has_its_own_share_card(client, seeded, site_url):
+    resource = Resource.objects.get(slug="let-patients-help")
+    document = page(client.get(resource.get_absolute_url()))
+    card_url = meta(document, "og:image")[0]
+
+    assert card_url == f"{SITE}/resources/let-patients-help/card.png"
+    assert meta(document, "og:image:alt") == [
+        "Let Patients Help!: recommended to providers by the Society for Participatory Medicine"
+    ]
+    card = fetch_image(client, card_url)
+    other = fetch_image(client, "/resources/opennotes/card.png")
+    assert card.tobytes() != other.tobytes()
+    # The title is drawn in the site's dark teal on its pale tint.
+    assert card.getpixel((5, 5)) == (0xEE, 0xF5, 0xF6)
+    colors = card.getcolors(1_000_000)
+    assert colors is not None
+    assert (0x07, 0x3B, 0x45) in {color for _, color in colors}
+
+
+def test_a_drafts_share_card_is_not_found(client, make_resource):
+    draft = make_resource(is_published=False)
+    assert client.get(f"{draft.get_absolute_url()}card.png").status_code == 404
 
 
 # schema.org

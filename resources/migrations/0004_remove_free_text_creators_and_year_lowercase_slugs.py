@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='resource',
             name='slug',
-            field=models.SlugField(help_text="Makes the resource's web address, /resources/this-slug/. If you change it, the old address keeps working and leads here.", max_length=100, unique=True, validators=[django.core.validators.RegexValidator('^[a-z0-9]+(?:-[a-z0-9]+)*$', 'Use lowercase letters, digits and single hyphens only, for example opennotes-project.', code='invalid')]),
+            field=models.SlugField(error_messages={'unique': 'Another resource already has this slug. Choose another.'}, help_text="Makes the resource's web address, /resources/this-slug/. If you change it, the old address keeps working and leads here.", max_length=100, unique=True, validators=[django.core.validators.RegexValidator('^[a-z0-9]+(?:-[a-z0-9]+)*$', 'Use lowercase letters, digits and single hyphens only, for example opennotes-project.', code='invalid')]),
         ),
         migrations.AddConstraint(
             model_name='resource',
