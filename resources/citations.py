@@ -92,6 +92,22 @@ def csl_record(resource: Resource) -> CslRecord:
     return record
 
 
+def date_parts(record: CslRecord, key: str = "issued") -> list[int]:
+    """The record's date as [year], [year, month] or [year, month, day]; [] when unknown."""
+    return record[key]["date-parts"][0] if key in record else []
+
+
+def slashed(parts: list[int]) -> str:
+    """2014/08/15, 2014/08 or 2014: the date form RIS and Google Scholar read."""
+    return "/".join(f"{p:02d}" if i else str(p) for i, p in enumerate(parts))
+
+
+def page_range(record: CslRecord) -> tuple[str, str]:
+    """First and last page ("" when there is no range)."""
+    first, _, last = record.get("page", "").partition("-")
+    return first, last
+
+
 # Citation styles, loaded once per process (parsing a style file takes a few milliseconds).
 STYLES = {"ama": "american-medical-association", "apa": "apa"}
 
@@ -166,17 +182,16 @@ def ris_entry(record: CslRecord, resource: Resource) -> dict[str, Any]:
         entry["authors"] = [ris_name(n) for n in record["author"]]
     if "editor" in record:
         entry["secondary_authors"] = [ris_name(n) for n in record["editor"]]
-    if "issued" in record:
-        parts = record["issued"]["date-parts"][0]
+    if parts := date_parts(record):
         entry["year"] = str(parts[0])
-        entry["date"] = "/".join(f"{p:02d}" if i else str(p) for i, p in enumerate(parts))
-    if "accessed" in record:
-        entry["access_date"] = "/".join(f"{p:02d}" for p in record["accessed"]["date-parts"][0])
-    if "page" in record:
-        first, _, last = record["page"].partition("-")
+        entry["date"] = slashed(parts)
+    if accessed := date_parts(record, "accessed"):
+        entry["access_date"] = slashed(accessed)
+    first, last = page_range(record)
+    if first:
         entry["start_page"] = first
-        if last:
-            entry["end_page"] = last
+    if last:
+        entry["end_page"] = last
     mapping = {
         "container-title": "secondary_title",
         "container-title-short": "alternate_title1",

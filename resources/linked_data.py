@@ -13,7 +13,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from spm_site.public_urls import absolute_url
 
-from .citations import CslRecord, csl_record
+from .citations import CslRecord, csl_record, date_parts, page_range, slashed
 from .kinds import KIND_TYPES
 from .models import Resource
 
@@ -52,49 +52,49 @@ def resource_json_ld(resource: Resource, record: CslRecord | None = None) -> dic
     data: dict[str, Any] = {
         "@type": KIND_TYPES[resource.kind].schema_org,
         "@id": f"{page}#resource",
-        "name": resource.title,
-        "description": resource.summary,
+        "name": record["title"],
+        "description": record["abstract"],
         "mainEntityOfPage": page,
     }
     if "URL" in record:
         data["url"] = record["URL"]
-    if "author" in record:
-        data["author"] = [schema_name(n) for n in record["author"]]
-    if "editor" in record:
-        data["editor"] = [schema_name(n) for n in record["editor"]]
-    if resource.issued:
-        data["datePublished"] = resource.issued
-    if resource.publisher:
-        data["publisher"] = {"@type": "Organization", "name": resource.publisher}
-    if resource.container_title:
-        container: dict[str, Any] = {"@type": "Periodical", "name": resource.container_title}
-        if resource.volume:
+    for role in ["author", "editor"]:
+        if role in record:
+            data[role] = [schema_name(n) for n in record[role]]
+    if parts := date_parts(record):
+        data["datePublished"] = "-".join(f"{p:02d}" if i else str(p) for i, p in enumerate(parts))
+    if "publisher" in record:
+        data["publisher"] = {"@type": "Organization", "name": record["publisher"]}
+    if "container-title" in record:
+        container: dict[str, Any] = {"@type": "Periodical", "name": record["container-title"]}
+        if "volume" in record:
             container = {
                 "@type": "PublicationVolume",
-                "volumeNumber": resource.volume,
+                "volumeNumber": record["volume"],
                 "isPartOf": container,
             }
-        if resource.issue:
+        if "issue" in record:
             container = {
                 "@type": "PublicationIssue",
-                "issueNumber": resource.issue,
+                "issueNumber": record["issue"],
                 "isPartOf": container,
             }
         data["isPartOf"] = container
-    if resource.pages:
-        data["pagination"] = resource.pages
-    identifiers = []
-    if resource.doi:
-        identifiers.append({"@type": "PropertyValue", "propertyID": "DOI", "value": resource.doi})
-        data["sameAs"] = resource.doi_url
-    if resource.pmid:
-        identifiers.append({"@type": "PropertyValue", "propertyID": "PMID", "value": resource.pmid})
-    if resource.isbn:
-        data["isbn"] = resource.isbn
+    if "page" in record:
+        data["pagination"] = record["page"]
+    identifiers = [
+        {"@type": "PropertyValue", "propertyID": key, "value": record[key]}
+        for key in ["DOI", "PMID"]
+        if key in record
+    ]
     if identifiers:
         data["identifier"] = identifiers
-    if resource.tag_names:
-        data["keywords"] = resource.tag_names
+    if "DOI" in record:
+        data["sameAs"] = f"https://doi.org/{record['DOI']}"
+    if "ISBN" in record:
+        data["isbn"] = record["ISBN"]
+    if "keyword" in record:
+        data["keywords"] = record["keyword"].split(", ")
     return data
 
 
@@ -129,6 +129,18 @@ def society_json_ld() -> dict[str, Any]:
     return SOCIETY
 
 
+# Google Scholar's names for the record's plain fields, in the order they are written.
+HIGHWIRE_FIELDS = {
+    "publisher": "citation_publisher",
+    "volume": "citation_volume",
+    "issue": "citation_issue",
+    "DOI": "citation_doi",
+    "PMID": "citation_pmid",
+    "ISBN": "citation_isbn",
+    "URL": "citation_public_url",
+}
+
+
 def citation_meta(resource: Resource, record: CslRecord | None = None) -> list[tuple[str, str]]:
     """Google Scholar's citation_* tags, as (name, content), for the item type of the kind.
 
@@ -139,52 +151,33 @@ def citation_meta(resource: Resource, record: CslRecord | None = None) -> list[t
     """
     record = record or csl_record(resource)
     zotero_type = KIND_TYPES[resource.kind].zotero
-    tags: list[tuple[str, str]] = [("citation_title", resource.title)]
+    tags: list[tuple[str, str]] = [("citation_title", record["title"])]
 
     def highwire_name(name: dict[str, str]) -> str:
         return name.get("literal") or ", ".join(filter(None, [name["family"], name.get("given")]))
 
     tags += [("citation_author", highwire_name(n)) for n in record.get("author", [])]
     tags += [("citation_editor", highwire_name(n)) for n in record.get("editor", [])]
-    if "issued" in record:
-        parts = record["issued"]["date-parts"][0]
-        tags.append(
-            (
-                "citation_publication_date",
-                "/".join(f"{p:02d}" if i else str(p) for i, p in enumerate(parts)),
-            )
-        )
-    if zotero_type == "journalArticle" and resource.container_title:
-        tags.append(("citation_journal_title", resource.container_title))
-        if resource.container_short:
-            tags.append(("citation_journal_abbrev", resource.container_short))
+    if parts := date_parts(record):
+        tags.append(("citation_publication_date", slashed(parts)))
+    if zotero_type == "journalArticle" and "container-title" in record:
+        tags.append(("citation_journal_title", record["container-title"]))
+        if "container-title-short" in record:
+            tags.append(("citation_journal_abbrev", record["container-title-short"]))
     if zotero_type == "report":
-        institution = resource.publisher or next(
-            (n["literal"] for n in record.get("author", []) if "literal" in n), ""
-        )
+        organisations = [n["literal"] for n in record.get("author", []) if "literal" in n]
+        institution = record.get("publisher") or next(iter(organisations), "")
         if institution:
             tags.append(("citation_technical_report_institution", institution))
-    if resource.publisher:
-        tags.append(("citation_publisher", resource.publisher))
-    if resource.volume:
-        tags.append(("citation_volume", resource.volume))
-    if resource.issue:
-        tags.append(("citation_issue", resource.issue))
-    if resource.pages:
-        first, _, last = resource.pages.partition("-")
-        tags.append(("citation_firstpage", first))
-        if last:
-            tags.append(("citation_lastpage", last))
-    if resource.doi:
-        tags.append(("citation_doi", resource.doi))
-    if resource.pmid:
-        tags.append(("citation_pmid", resource.pmid))
-    if resource.isbn:
-        tags.append(("citation_isbn", resource.isbn))
-    if "URL" in record:
-        tags.append(("citation_public_url", record["URL"]))
+    first, last = page_range(record)
+    tags += [(name, record[key]) for key, name in HIGHWIRE_FIELDS.items() if key in record]
+    tags += [
+        (name, page)
+        for name, page in [("citation_firstpage", first), ("citation_lastpage", last)]
+        if page
+    ]
     tags.append(("citation_abstract_html_url", absolute_url(resource.get_absolute_url())))
-    if resource.tag_names:
-        tags.append(("citation_keywords", "; ".join(resource.tag_names)))
+    if "keyword" in record:
+        tags.append(("citation_keywords", record["keyword"].replace(", ", "; ")))
     tags.append(("citation_language", settings.LANGUAGE_CODE.split("-")[0]))
     return tags
