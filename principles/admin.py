@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from spm_site.editing import SafeEditingAdmin
+
 from .models import Principle, TextBlock
 
 
 @admin.register(Principle)
-class PrincipleAdmin(admin.ModelAdmin):
+class PrincipleAdmin(SafeEditingAdmin):
     list_display = ["position", "text"]
     list_display_links = ["text"]
     list_editable = ["position"]
@@ -14,7 +16,7 @@ class PrincipleAdmin(admin.ModelAdmin):
 
 
 @admin.register(TextBlock)
-class TextBlockAdmin(admin.ModelAdmin):
+class TextBlockAdmin(SafeEditingAdmin):
     list_display = ["position", "__str__", "page"]
     list_display_links = ["__str__"]
     list_editable = ["position"]

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import reversion
 from django.db import models
+
+from spm_site.editing import VersionedModel
 
 
 class KeyedManager[M: models.Model](models.Manager[M]):
@@ -8,7 +11,8 @@ class KeyedManager[M: models.Model](models.Manager[M]):
         return self.get(key=key)
 
 
-class Principle(models.Model):
+@reversion.register(exclude=["version"])
+class Principle(VersionedModel):
     """One of SPM's guiding principles, shown above the resource list."""
 
     key = models.SlugField(
@@ -38,7 +42,8 @@ class TextBlockQuerySet(models.QuerySet["TextBlock"]):
         return self.filter(page=page)
 
 
-class TextBlock(models.Model):
+@reversion.register(exclude=["version"])
+class TextBlock(VersionedModel):
     """A block of the Society's own words (the mission text), with an optional heading."""
 
     class Page(models.TextChoices):

@@ -1,12 +1,29 @@
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.options import ActionLocation
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from reversion.models import Revision, Version
+from reversion_compare.admin import CompareVersionAdmin
+from taggit.models import Tag
 
-from .models import Creator, Link, Resource
+from spm_site.editing import ConcurrencyForm, SafeEditingAdmin, record
+
+from .models import Creator, FormerSlug, Link, Resource, TaggedResource, merge_topics
 
 
 class LinkForm(forms.ModelForm):
@@ -73,7 +90,7 @@ class CreatorInline(admin.TabularInline):
     verbose_name_plural = "creators (in the order a citation lists them)"
 
 
-class ResourceForm(forms.ModelForm):
+class ResourceForm(ConcurrencyForm):
     class Meta:
         widgets = {"summary": forms.Textarea(attrs={"rows": 3, "maxlength": 280})}
 
@@ -83,13 +100,46 @@ class ResourceForm(forms.ModelForm):
         return self.cleaned_data["slug"].strip().lower()
 
 
+# Actions staff can run on selected resources in the list, or on one from its own page.
+BOTH_PLACES = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
+
+
+class StatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("listed", "On the list"), ("draft", "Draft"), ("archived", "Archived")]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        match self.value():
+            case "listed":
+                return queryset.listed()
+            case "draft":
+                return queryset.filter(is_published=False)
+            case "archived":
+                return queryset.filter(archived_at__isnull=False)
+        return queryset
+
+
+class ReviewFilter(admin.SimpleListFilter):
+    title = "review"
+    parameter_name = "review"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("due", f"Review due (none in {settings.REVIEW_AFTER_DAYS} days)")]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        return queryset.review_due() if self.value() == "due" else queryset
+
+
 @admin.register(Resource)
-class ResourceAdmin(admin.ModelAdmin):
+class ResourceAdmin(SafeEditingAdmin):
     form = ResourceForm
-    list_display = ["position", "title", "kind", "is_published", "updated_at"]
+    list_display = ["position", "title", "kind", "is_published", "state", "review", "updated_at"]
     list_display_links = ["title"]
     list_editable = ["position", "is_published"]
-    list_filter = ["kind", "is_published", "tags"]
+    list_filter = [StatusFilter, ReviewFilter, "kind", "tags"]
     search_fields = [
         "title",
         "creators__family_name",
@@ -101,8 +151,13 @@ class ResourceAdmin(admin.ModelAdmin):
         "tags__name",
     ]
     prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["addresses", "created_at", "updated_at"]
+    readonly_fields = ["addresses", "first_published_at", "created_at", "updated_at"]
+    autocomplete_fields = ["superseded_by"]
     inlines = [CreatorInline, LinkInline]
+    actions = ["mark_reviewed", "archive", "return_to_list"]
+    # Topics are compared through the tagged items the history follows (taggit's manager
+    # is not a plain many-to-many field that reversion-compare can read).
+    compare_exclude = ["tags", "version"]
     save_on_top = True
     fieldsets = [
         (None, {"fields": ["title", "slug", "addresses", "kind", "is_published", "position"]}),
@@ -120,8 +175,93 @@ class ResourceAdmin(admin.ModelAdmin):
                 ],
             },
         ),
-        ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+        (
+            "Review and retirement",
+            {"fields": ["last_reviewed_on", ("archived_at", "superseded_by")]},
+        ),
+        (
+            "Dates",
+            {"fields": ["first_published_at", "created_at", "updated_at"], "classes": ["collapse"]},
+        ),
     ]
+
+    def get_actions(
+        self, request: HttpRequest, action_location: Any = ActionLocation.CHANGE_LIST
+    ) -> dict[str, Any]:
+        # Deleting breaks every link to the page: steer staff to archiving (one resource can
+        # still be deleted from its own page, which says why archiving is better).
+        actions = super().get_actions(request, action_location)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.display(description="status")
+    def state(self, resource: Resource) -> str:
+        return resource.status
+
+    @admin.display(description="last reviewed", ordering="last_reviewed_on")
+    def review(self, resource: Resource) -> str:
+        due = resource.review_is_due()
+        shown = date_format(resource.last_reviewed_on) if resource.last_reviewed_on else "never"
+        return format_html("{} <strong>(review due)</strong>", shown) if due else shown
+
+    def save_actions(
+        self, request: HttpRequest, queryset: Any, change: Callable[[Resource], str]
+    ) -> int:
+        """Apply ``change`` to each resource and record it in history, one revision each."""
+        changed = 0
+        for resource in queryset:
+            comment = change(resource)
+            if comment:
+                record(resource, comment, user=request.user)
+                changed += 1
+        return changed
+
+    @admin.action(
+        description="Mark as reviewed today", permissions=["change"], location=BOTH_PLACES
+    )
+    def mark_reviewed(self, request: HttpRequest, queryset: Any) -> None:
+        today = timezone.localdate()
+
+        def review(resource: Resource) -> str:
+            resource.last_reviewed_on = today
+            return f"Marked as reviewed on {date_format(today)}."
+
+        count = self.save_actions(request, queryset, review)
+        messages.success(request, f"Marked {count} resource(s) as reviewed today.")
+
+    @admin.action(
+        description="Archive: take off the list, keep the page",
+        permissions=["change"],
+        location=BOTH_PLACES,
+    )
+    def archive(self, request: HttpRequest, queryset: Any) -> None:
+        now = timezone.now()
+
+        def retire(resource: Resource) -> str:
+            if resource.archived_at:
+                return ""
+            resource.archived_at = now
+            return "Archived: taken off the list, page kept."
+
+        count = self.save_actions(request, queryset, retire)
+        messages.success(
+            request, f"Archived {count} resource(s). Their pages stay online with a notice."
+        )
+
+    @admin.action(
+        description="Return to the list (undo archive)",
+        permissions=["change"],
+        location=BOTH_PLACES,
+    )
+    def return_to_list(self, request: HttpRequest, queryset: Any) -> None:
+        def bring_back(resource: Resource) -> str:
+            if not resource.archived_at:
+                return ""
+            resource.archived_at = None
+            return "Returned to the list."
+
+        count = self.save_actions(request, queryset, bring_back)
+        messages.success(request, f"Returned {count} resource(s) to the list.")
 
     @admin.display(description="Addresses")
     def addresses(self, resource: Resource) -> str:
@@ -139,3 +279,154 @@ class ResourceAdmin(admin.ModelAdmin):
         if not former:
             return short
         return format_html("{}<br>Former addresses, which lead here for ever: {}", short, former)
+
+    # Restoring a version (reversion's revision and recover views) is made safe here: a
+    # version whose address another resource now uses is refused with a message, topics
+    # deleted since are brought back first, and every address the resource had before the
+    # restore keeps leading to it.
+
+    def revision_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
+    ) -> HttpResponse:
+        version = get_object_or_404(Version, pk=version_id, object_id=unquote(object_id))
+        return self.restore(
+            request,
+            version,
+            lambda: super(ResourceAdmin, self).revision_view(
+                request, object_id, version_id, extra_context
+            ),
+        )
+
+    def recover_view(
+        self, request: HttpRequest, version_id: str, extra_context: Any = None
+    ) -> HttpResponse:
+        version = get_object_or_404(Version, pk=version_id)
+        return self.restore(
+            request,
+            version,
+            lambda: super(ResourceAdmin, self).recover_view(request, version_id, extra_context),
+        )
+
+    def restore(
+        self, request: HttpRequest, version: Version, view: Callable[[], HttpResponse]
+    ) -> HttpResponse:
+        problem = restore_problem(version)
+        if problem:
+            messages.error(request, problem)
+            return redirect(request.path.rsplit("/", 2)[0] + "/")
+        resource_id = int(version.object_id)
+        with transaction.atomic():
+            addresses = list(
+                FormerSlug.objects.filter(resource_id=resource_id).values_list("slug", flat=True)
+            ) + list(Resource.objects.filter(pk=resource_id).values_list("slug", flat=True))
+            if request.method == "POST":
+                bring_back_deleted_tags(version.revision)
+            response = view()
+            if request.method == "POST" and response.status_code == 302:
+                resource = Resource.objects.get(pk=resource_id)
+                for slug in addresses:
+                    if slug != resource.slug:
+                        FormerSlug.objects.update_or_create(
+                            slug=slug, defaults={"resource": resource}
+                        )
+        return response
+
+
+def restore_problem(version: Version) -> str:
+    """Why this version of a resource cannot be restored as it is, or ""."""
+    slug = version.field_dict.get("slug", "")
+    resource_id = int(version.object_id)
+    holder = (
+        Resource.objects.filter(slug=slug).exclude(pk=resource_id).first()
+        or Resource.objects.filter(former_slugs__slug=slug).exclude(pk=resource_id).first()
+    )
+    if holder is None:
+        return ""
+    return (
+        f"This version cannot be restored: its address, /resources/{slug}/, now leads to "
+        f"\u201c{holder.title}\u201d. Nothing was changed."
+    )
+
+
+def bring_back_deleted_tags(revision: Revision) -> None:
+    """Recreate, from history, any topic of the revision that was deleted (or merged) since."""
+    tag_ids = {
+        int(v.field_dict["tag_id"] if "tag_id" in v.field_dict else v.field_dict["tag"])
+        for v in revision.version_set.all()
+        if v._model is TaggedResource
+    }
+    missing = tag_ids - set(Tag.objects.filter(pk__in=tag_ids).values_list("pk", flat=True))
+    for tag_id in missing:
+        deleted = Version.objects.get_for_model(Tag).filter(object_id=str(tag_id)).first()
+        if deleted is not None:
+            deleted.revert()
+
+
+class MergeTopicsForm(forms.Form):
+    keep = forms.ModelChoiceField(
+        queryset=Tag.objects.none(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+        label="Keep this topic",
+        help_text="Every resource with one of the other topics gets this one; the others "
+        "are deleted.",
+    )
+
+    def __init__(self, *args: Any, tags: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        keep = self.fields["keep"]
+        assert isinstance(keep, forms.ModelChoiceField)
+        keep.queryset = tags
+
+
+admin.site.unregister(Tag)
+
+
+@admin.register(Tag)
+class TopicAdmin(CompareVersionAdmin):
+    """Topics (taggit's tags), with a count of resources, history, and merging."""
+
+    list_display = ["name", "slug", "resource_count"]
+    search_fields = ["name"]
+    ordering = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+    actions = ["merge"]
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).annotate(count=Count("resources_taggedresource_items"))
+
+    @admin.display(description="resources", ordering="count")
+    def resource_count(self, tag: Any) -> int:
+        return tag.count
+
+    @admin.action(description="Merge selected topics into one", permissions=["change", "delete"])
+    def merge(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
+        if queryset.count() < 2:
+            messages.error(
+                request,
+                "Select two or more topics to merge: a topic cannot be merged into itself.",
+            )
+            return None
+        form = MergeTopicsForm(request.POST if "keep" in request.POST else None, tags=queryset)
+        if form.is_valid():
+            keep = form.cleaned_data["keep"]
+            others = [tag for tag in queryset if tag.pk != keep.pk]
+            changed = merge_topics(keep, others, user=request.user)
+            messages.success(
+                request,
+                f"Merged {len(others)} topic(s) into \u201c{keep.name}\u201d; "
+                f"{changed} resource(s) changed.",
+            )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/taggit/tag/merge.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Merge topics",
+                "opts": self.model._meta,
+                "form": form,
+                "tags": queryset,
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            },
+        )

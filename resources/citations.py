@@ -82,9 +82,9 @@ def csl_record(resource: Resource) -> CslRecord:
     link = resource.primary_link
     if link:
         record["URL"] = link.url
-        # The last day staff changed the entry stands for the day SPM last saw the resource
-        # (AMA and APA cite web pages with the date they were accessed).
-        accessed = timezone.localdate(resource.updated_at)
+        # AMA and APA cite web pages with the day they were accessed: the day SPM last
+        # reviewed the resource, or else the day staff last changed its entry.
+        accessed = resource.last_reviewed_on or timezone.localdate(resource.updated_at)
         record["accessed"] = {"date-parts": [[accessed.year, accessed.month, accessed.day]]}
     # Where SPM recommends it: a reference manager keeps this with the item.
     page = absolute_url(resource.get_absolute_url())

@@ -35,7 +35,7 @@ class LatestResourcesFeed(Feed):
         return absolute_url(reverse("resources:feed"))
 
     def resources(self) -> QuerySet[Resource]:
-        return Resource.objects.published().with_list_details().order_by("-created_at", "-pk")
+        return Resource.objects.listed().with_list_details().order_by("-created_at", "-pk")
 
     def items(self) -> QuerySet[Resource]:
         return self.resources()[:FEED_SIZE]

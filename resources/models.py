@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+import reversion
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator, URLValidator
 from django.db import models, transaction
@@ -14,7 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 from stdnum import isbn
 from taggit.managers import TaggableManager
-from taggit.models import TaggedItemBase
+from taggit.models import Tag, TaggedItemBase
+
+from spm_site.editing import VersionedModel
 
 from .kinds import KIND_TYPES, Kind, KindTypes
 from .partial_dates import PartialDate, validate_partial_date
@@ -63,7 +68,18 @@ slug_validator = RegexValidator(
 
 class ResourceQuerySet(models.QuerySet["Resource"]):
     def published(self) -> ResourceQuerySet:
+        """Public at their address: the list's resources and the archived ones."""
         return self.filter(is_published=True)
+
+    def listed(self) -> ResourceQuerySet:
+        """On the list (and its numbering, feeds, handout): published and not archived."""
+        return self.filter(is_published=True, archived_at__isnull=True)
+
+    def review_due(self, today: date | None = None) -> ResourceQuerySet:
+        """Never reviewed, or last reviewed longer ago than settings.REVIEW_AFTER_DAYS."""
+        today = today or timezone.localdate()
+        cutoff = today - timedelta(days=settings.REVIEW_AFTER_DAYS)
+        return self.filter(Q(last_reviewed_on__isnull=True) | Q(last_reviewed_on__lt=cutoff))
 
     def in_list_order(self) -> ResourceQuerySet:
         return self.order_by("position", "pk")
@@ -96,6 +112,7 @@ class TaggedResourceManager(models.Manager["TaggedResource"]):
         return self.get(content_object__slug=resource_slug, tag__name=tag_name)
 
 
+@reversion.register()
 class TaggedResource(TaggedItemBase):
     """Tags attached straight to a resource by foreign key (faster than taggit's generic link)."""
 
@@ -135,7 +152,12 @@ def join_names(names: list[str]) -> str:
 
 
 # taggit ships no type information, so mypy's Django plugin cannot see TaggedResource's manager.
-class Resource(models.Model):  # type: ignore[django-manager-missing]
+# History follows what a resource page edits with it: its creators, links and tags. The
+# save counter stays out of history, so a restore never makes a stale form look fresh.
+@reversion.register(
+    follow=["creators", "links", "tagged_items", "former_slugs"], exclude=["version"]
+)
+class Resource(VersionedModel):  # type: ignore[django-manager-missing]
     Kind = Kind
 
     title = models.CharField(max_length=300)
@@ -203,8 +225,32 @@ class Resource(models.Model):  # type: ignore[django-manager-missing]
     )
     is_published = models.BooleanField(
         "published",
-        default=True,
-        help_text="Untick to take the resource off the public site without deleting it.",
+        default=False,
+        help_text="A new resource is a draft, seen only by staff, until this is ticked.",
+    )
+    first_published_at = models.DateTimeField(
+        "first published", null=True, blank=True, editable=False
+    )
+    archived_at = models.DateTimeField(
+        "archived",
+        null=True,
+        blank=True,
+        help_text="When it was retired from the list. Its page stays online with a notice; "
+        "use the \u201cArchive\u201d action rather than deleting.",
+    )
+    superseded_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="supersedes",
+        help_text="For an archived resource: the one readers should use instead.",
+    )
+    last_reviewed_on = models.DateField(
+        "last reviewed",
+        null=True,
+        blank=True,
+        help_text="When someone at SPM last checked that it is still accurate and available.",
     )
     tags = TaggableManager(
         through=TaggedResource,
@@ -232,8 +278,10 @@ class Resource(models.Model):  # type: ignore[django-manager-missing]
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.updated_at = timezone.now()
+        if self.is_published and self.first_published_at is None:
+            self.first_published_at = self.updated_at
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "updated_at"}
+            kwargs["update_fields"] = {*kwargs["update_fields"], "updated_at", "first_published_at"}
         with transaction.atomic():
             previous = (
                 Resource.objects.filter(pk=self.pk).values_list("slug", flat=True).first()
@@ -258,6 +306,8 @@ class Resource(models.Model):  # type: ignore[django-manager-missing]
         return (self.slug,)
 
     def clean(self) -> None:
+        if self.superseded_by_id is not None and self.superseded_by_id == self.pk:
+            raise ValidationError({"superseded_by": "A resource cannot replace itself."})
         if self.slug:
             holder = (
                 FormerSlug.objects.filter(slug=self.slug)
@@ -273,6 +323,18 @@ class Resource(models.Model):  # type: ignore[django-manager-missing]
                         "Choose another slug."
                     }
                 )
+
+    def review_is_due(self, today: date | None = None) -> bool:
+        """The same rule as ResourceQuerySet.review_due, for one resource already loaded."""
+        today = today or timezone.localdate()
+        cutoff = today - timedelta(days=settings.REVIEW_AFTER_DAYS)
+        return self.last_reviewed_on is None or self.last_reviewed_on < cutoff
+
+    @property
+    def status(self) -> str:
+        if not self.is_published:
+            return "Draft"
+        return "Archived" if self.archived_at else "Published"
 
     @property
     def types(self) -> KindTypes:
@@ -328,12 +390,20 @@ class Resource(models.Model):  # type: ignore[django-manager-missing]
         return f"{join_names(makers)}; {edited}" if makers else edited[0].upper() + edited[1:]
 
 
+class FormerSlugManager(models.Manager["FormerSlug"]):
+    def get_by_natural_key(self, slug: str) -> FormerSlug:
+        return self.get(slug=slug)
+
+
+@reversion.register()
 class FormerSlug(models.Model):
     """An address a resource had before a rename: it answers with a permanent redirect."""
 
     resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="former_slugs")
     slug = models.SlugField(max_length=100, unique=True)
     retired_at = models.DateTimeField("in use until", default=timezone.now)
+
+    objects = FormerSlugManager()
 
     class Meta:
         ordering = ["-retired_at", "pk"]
@@ -343,7 +413,11 @@ class FormerSlug(models.Model):
     def __str__(self) -> str:
         return f"/resources/{self.slug}/"
 
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
 
+
+@reversion.register()
 class Creator(models.Model):
     """A person or an organisation who made a resource, in the order a citation lists them."""
 
@@ -420,6 +494,7 @@ class LinkManager(models.Manager["Link"]):
         return self.get(resource__slug=resource_slug, url=url)
 
 
+@reversion.register()
 class Link(models.Model):
     resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="links")
     label = models.CharField(
@@ -465,3 +540,30 @@ class Link(models.Model):
         """The site a link leads to, for a reader who wants to know before tapping."""
         host = urlsplit(self.url).hostname or ""
         return host.removeprefix("www.")
+
+
+# Tag names are part of what a restore brings back.
+reversion.register(Tag)
+
+
+def merge_topics(keep: Tag, others: list[Tag], user: Any = None) -> int:
+    """Move every resource tagged with one of ``others`` to ``keep``, then delete ``others``.
+
+    Each resource changed gets a revision of its own, so history shows the merge and a
+    restore brings back its old topics. Returns how many resources changed.
+    """
+    others = [tag for tag in others if tag.pk != keep.pk]
+    names = ", ".join(f"\u201c{tag.name}\u201d" for tag in others)
+    with transaction.atomic():
+        affected = Resource.objects.filter(tagged_items__tag__in=others).distinct()
+        for resource in affected:
+            with reversion.create_revision():
+                if user is not None:
+                    reversion.set_user(user)
+                reversion.set_comment(f"Topics {names} merged into \u201c{keep.name}\u201d.")
+                resource.tags.remove(*others)
+                resource.tags.add(keep)
+                resource.save()
+        for tag in others:
+            tag.delete()
+    return len(affected)

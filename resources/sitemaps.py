@@ -42,7 +42,7 @@ class PageSitemap(PublicSitemap):
     def lastmod(self, item: str) -> datetime | None:
         if item == "principles:about":
             return None
-        return Resource.objects.published().aggregate(latest=Max("updated_at"))["latest"]
+        return Resource.objects.listed().aggregate(latest=Max("updated_at"))["latest"]
 
 
 SITEMAPS = {"pages": PageSitemap, "resources": ResourceSitemap}

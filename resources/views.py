@@ -4,6 +4,7 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import cache_control
 from django.views.generic import DetailView, ListView
 
@@ -11,7 +12,7 @@ from principles.models import Principle, TextBlock
 from spm_site.public_urls import SHARE_IMAGE, absolute_url
 
 from . import cards, citations, linked_data
-from .models import Resource
+from .models import Resource, ResourceQuerySet
 from .qr import qr_svg
 
 
@@ -22,7 +23,7 @@ class ResourceListView(ListView):
     context_object_name = "resources"
 
     def get_queryset(self):
-        return Resource.objects.published().in_list_order().with_list_details()
+        return Resource.objects.listed().in_list_order().with_list_details()
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -40,36 +41,53 @@ class ResourceDetailView(DetailView):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
-            return super().get(request, *args, **kwargs)
+            response = super().get(request, *args, **kwargs)
         except Http404:
             # An address typed with capitals, or one the resource had before a
             # rename, leads to the current address in one permanent redirect.
             slug = kwargs["slug"].lower()
+            visible = self.visible()
             current = (
-                Resource.objects.published().filter(slug=slug).first()
-                or Resource.objects.published().filter(former_slugs__slug=slug).first()
+                visible.filter(slug=slug).first() or visible.filter(former_slugs__slug=slug).first()
             )
             if current is None:
                 raise
             return HttpResponsePermanentRedirect(current.get_absolute_url())
+        if request.user.is_authenticated:
+            # What staff see (drafts among it) is theirs alone: no shared cache keeps it.
+            patch_cache_control(response, private=True, no_store=True)
+        return response
+
+    def visible(self) -> ResourceQuerySet:
+        """Published resources; staff who may view resources also see drafts (a preview)."""
+        if self.request.user.has_perm("resources.view_resource"):
+            return Resource.objects.all()
+        return Resource.objects.published()
 
     def get_queryset(self):
-        return Resource.objects.published().with_list_details()
+        return self.visible().with_list_details()
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         resource = self.object
-        listed = Resource.objects.published().in_list_order().only("slug", "title")
-        counts = listed.aggregate(
-            total=Count("pk"), before=Count("pk", filter=listed.before_q(resource))
-        )
+        listed = Resource.objects.listed().in_list_order().only("slug", "title")
+        on_list = resource.is_published and resource.archived_at is None
+        if on_list:
+            counts = listed.aggregate(
+                total=Count("pk"), before=Count("pk", filter=listed.before_q(resource))
+            )
+            context.update(
+                number=counts["before"] + 1,
+                total=counts["total"],
+                previous=listed.before(resource).last(),
+                next=listed.after(resource).first(),
+            )
+        replacement = resource.superseded_by
         record = citations.csl_record(resource)
         short_url = absolute_url(resource.get_short_url())
         context.update(
-            number=counts["before"] + 1,
-            total=counts["total"],
-            previous=listed.before(resource).last(),
-            next=listed.after(resource).first(),
+            on_list=on_list,
+            replacement=replacement if replacement and replacement.is_published else None,
             page_title=resource.title,
             page_description=resource.summary,
             canonical_url=absolute_url(resource.get_absolute_url()),
@@ -114,9 +132,10 @@ def citation_download(
     download = citations.DOWNLOADS.get(extension)
     if download is None:
         raise Http404("No such citation format.")
-    resources = Resource.objects.published().in_list_order().with_list_details()
-    if slug is not None:
-        resources = resources.filter(slug=slug)
+    if slug is None:
+        resources = Resource.objects.listed().in_list_order().with_list_details()
+    else:
+        resources = Resource.objects.published().with_list_details().filter(slug=slug)
         if not resources:
             raise Http404("No such resource.")
     name = slug or "spm-resources-for-providers"
@@ -129,7 +148,7 @@ def citation_download(
 
 def handout(request: HttpRequest) -> HttpResponse:
     """The whole list on paper: title, summary, short link and QR code of each resource."""
-    resources = list(Resource.objects.published().in_list_order().with_list_details())
+    resources = list(Resource.objects.listed().in_list_order().with_list_details())
     for resource in resources:
         resource.short_url = absolute_url(resource.get_short_url())  # type: ignore[attr-defined]
         resource.qr_code = qr_svg(  # type: ignore[attr-defined]

@@ -90,6 +90,8 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.syndication",
     "taggit",
+    "reversion",
+    "reversion_compare",
     "resources",
     "principles",
 ]
@@ -195,6 +197,9 @@ SEED_FIXTURES = [
 ]
 
 TAGGIT_CASE_INSENSITIVE = True
+
+# A resource whose last review by SPM is older than this is listed as "review due".
+REVIEW_AFTER_DAYS = int(os.environ.get("REVIEW_AFTER_DAYS", "365"))
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -4,10 +4,9 @@ from typing import Any
 
 import lxml.html
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.db import connection
-from django.http import HttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -40,7 +39,7 @@ def run_seed(*args: str) -> str:
     return out.getvalue()
 
 
-def page(response: HttpResponse) -> lxml.html.HtmlElement:
+def page(response: Any) -> lxml.html.HtmlElement:
     """The response's HTML, parsed, to assert on elements rather than on strings."""
     assert response.status_code == 200, response.status_code
     return lxml.html.fromstring(response.content.decode())
@@ -51,11 +50,61 @@ def meta(document: lxml.html.HtmlElement, key: str) -> list[str]:
     return document.xpath(f"//head/meta[@name='{key}' or @property='{key}']/@content")
 
 
+def form_values(client: Client, url: str, form_id: str | None = None) -> dict[str, Any]:
+    """What the admin form at ``url`` would post as it is rendered, unchanged.
+
+    Tests change a few of these values and post them back, as a person editing the
+    page would, so hidden fields (the version the form was opened at) come along.
+    """
+    document = page(client.get(url))
+    forms = [f for f in document.forms if f.method.lower() == "post"]
+    if form_id is not None:
+        forms = [f for f in forms if f.get("id") == form_id]
+    form = forms[-1]
+    values: dict[str, Any] = {}
+    for name, value in form.form_values():
+        if name in values:  # a multiple select
+            values[name] = [
+                *(values[name] if isinstance(values[name], list) else [values[name]]),
+                value,
+            ]
+        else:
+            values[name] = value
+    return values
+
+
+def submit(client: Client, url: str, changes: dict[str, Any], form_id: str | None = None):
+    """Open the admin form at ``url``, apply ``changes`` (None unticks or removes), post it."""
+    data = form_values(client, url, form_id)
+    if "action" not in changes and not any(k.endswith("-action") for k in changes):
+        data["_save"] = "Save"  # the button a person presses, unless running an action
+    data.update(changes)
+    return client.post(url, {key: value for key, value in data.items() if value is not None})
+
+
 @pytest.fixture
-def staff_client(client: Client, db: None) -> Client:
-    user = User.objects.create_user("editor", password="x", is_staff=True, is_superuser=True)
-    client.force_login(user)
-    return client
+def staff_client(db: None) -> Client:
+    """A superuser's browser; the ``client`` fixture stays an anonymous visitor's."""
+    user = User.objects.create_user("admin", password="x", is_staff=True, is_superuser=True)
+    staff = Client()
+    staff.force_login(user)
+    return staff
+
+
+def editor(username: str = "volunteer", first_name: str = "Vera", last_name: str = "Volunteer"):
+    """A staff member in the Editors group (made by a migration), not a superuser."""
+    user = User.objects.create_user(
+        username, password="x", is_staff=True, first_name=first_name, last_name=last_name
+    )
+    user.groups.add(Group.objects.get(name="Editors"))
+    return user
+
+
+@pytest.fixture
+def editor_client(db: None) -> Client:
+    browser = Client()
+    browser.force_login(editor())
+    return browser
 
 
 @pytest.fixture
@@ -78,6 +127,7 @@ def make_resource(db: None) -> Callable[..., Resource]:
             "slug": f"resource-{n}",
             "kind": Resource.Kind.ARTICLE,
             "issued": "2020",
+            "is_published": True,
             "summary": f"Summary of resource {n}.",
             "why_it_matters": f"Why resource {n} matters.",
             "position": 1000 + n,

@@ -11,71 +11,16 @@ from taggit.models import Tag
 from principles.models import Principle, TextBlock
 from resources.models import Link, Resource
 
+from .conftest import form_values, submit
 
-def change_form_data(resource: Resource, **changes: Any) -> dict[str, Any]:
-    """What the admin change form posts for ``resource``, with ``changes`` applied."""
-    fields = [
-        "title", "slug", "kind", "position", "summary", "why_it_matters", "container_title",
-        "container_short", "publisher", "issued", "volume", "issue", "pages", "doi", "pmid",
-        "isbn",
-    ]  # fmt: skip
-    data: dict[str, Any] = {
-        name: "" if getattr(resource, name) is None else getattr(resource, name) for name in fields
-    }
-    if resource.is_published:
-        data["is_published"] = "on"
-    data["tags"] = ", ".join(resource.tag_names)
-    links = list(resource.links.order_by("pk"))
-    data.update(
-        {
-            "links-TOTAL_FORMS": len(links),
-            "links-INITIAL_FORMS": len(links),
-            "links-MIN_NUM_FORMS": 0,
-            "links-MAX_NUM_FORMS": 1000,
-        }
-    )
-    creators = list(resource.creators.order_by("pk"))
-    data.update(
-        {
-            "creators-TOTAL_FORMS": len(creators),
-            "creators-INITIAL_FORMS": len(creators),
-            "creators-MIN_NUM_FORMS": 0,
-            "creators-MAX_NUM_FORMS": 1000,
-        }
-    )
-    for i, creator in enumerate(creators):
-        data.update(
-            {
-                f"creators-{i}-id": creator.pk,
-                f"creators-{i}-resource": resource.pk,
-                f"creators-{i}-role": creator.role,
-                f"creators-{i}-given_names": creator.given_names,
-                f"creators-{i}-family_name": creator.family_name,
-                f"creators-{i}-organisation": creator.organisation,
-                f"creators-{i}-credentials": creator.credentials,
-                f"creators-{i}-position": creator.position,
-            }
-        )
-    for i, link in enumerate(links):
-        data.update(
-            {
-                f"links-{i}-id": link.pk,
-                f"links-{i}-resource": resource.pk,
-                f"links-{i}-label": link.label,
-                f"links-{i}-url": link.url,
-                f"links-{i}-position": link.position,
-            }
-        )
-        if link.is_primary:
-            data[f"links-{i}-is_primary"] = "on"
-    data.update(changes)
-    return {key: value for key, value in data.items() if value is not None}
+
+def change_url(resource: Resource) -> str:
+    return f"/admin/resources/resource/{resource.pk}/change/"
 
 
 def post_change(client, resource: Resource, **changes: Any):
-    return client.post(
-        f"/admin/resources/resource/{resource.pk}/change/", change_form_data(resource, **changes)
-    )
+    """Open the resource's change form, as staff would, change some fields and save it."""
+    return submit(client, change_url(resource), changes)
 
 
 def test_admin_shows_the_site_title_and_the_list_columns(staff_client, seeded):
@@ -201,19 +146,23 @@ def test_admin_refuses_a_duplicate_slug_with_a_form_error(staff_client, seeded):
     assert "Another resource already has this slug. Choose another." in response.content.decode()
 
 
+def list_row(values: dict[str, Any], resource: Resource) -> str:
+    """The form prefix of ``resource``'s row in the admin list's editable columns."""
+    (key,) = [k for k, v in values.items() if k.endswith("-id") and str(v) == str(resource.pk)]
+    return key.removesuffix("-id")
+
+
 def test_admin_reorders_from_the_list(staff_client, client, seeded):
-    resources = list(Resource.objects.in_list_order())
-    data = {
-        "form-TOTAL_FORMS": len(resources), "form-INITIAL_FORMS": len(resources),
-        "form-MIN_NUM_FORMS": 0, "form-MAX_NUM_FORMS": 1000, "_save": "Save",
-    }  # fmt: skip
-    for i, resource in enumerate(resources):
-        data[f"form-{i}-id"] = resource.pk
-        data[f"form-{i}-position"] = (
-            1 if resource.slug == "pew-research-health" else resource.position
-        )
-        data[f"form-{i}-is_published"] = "on"
-    assert staff_client.post("/admin/resources/resource/", data).status_code == 302
+    pew = Resource.objects.get(slug="pew-research-health")
+    values = form_values(staff_client, "/admin/resources/resource/", "changelist-form")
+    row = list_row(values, pew)
+    response = submit(
+        staff_client,
+        "/admin/resources/resource/",
+        {f"{row}-position": 1, "_save": "Save"},
+        "changelist-form",
+    )
+    assert response.status_code == 302
     html = client.get("/").content.decode()
     assert html.index('id="pew-research-health"') < html.index('id="e-patients-white-paper"')
 
@@ -254,21 +203,17 @@ def test_admin_change_form_prefills_the_slug_and_links_to_the_site(staff_client,
 
 def test_staff_edit_principles_and_mission_text(staff_client, client, seeded):
     principle = Principle.objects.get(key="engaged-patients")
-    response = staff_client.post(
+    response = submit(
+        staff_client,
         f"/admin/principles/principle/{principle.pk}/change/",
-        {"text": "An edited principle.", "key": principle.key, "position": 99},
+        {"text": "An edited principle.", "position": 99},
     )
     assert response.status_code == 302
     block = TextBlock.objects.get(key="patients-can-help")
-    response = staff_client.post(
+    response = submit(
+        staff_client,
         f"/admin/principles/textblock/{block.pk}/change/",
-        {
-            "page": "resources",
-            "heading": "Patients help",
-            "body": "First.\n\nSecond.",
-            "key": block.key,
-            "position": 1,
-        },
+        {"heading": "Patients help", "body": "First.\n\nSecond.", "position": 1},
     )
     assert response.status_code == 302
 

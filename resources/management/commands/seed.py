@@ -2,6 +2,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import reversion
 import yaml
 from django.apps import apps
 from django.conf import settings
@@ -10,6 +11,11 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.serializers.base import DeserializationError
 from django.db import IntegrityError, models, transaction
+
+from resources.models import Resource
+
+# What history records on its own; the rest is followed from these (a resource's links).
+HISTORY_ROOTS = {"resources.resource", "principles.principle", "principles.textblock", "taggit.tag"}
 
 # Shared vocabularies: existing rows are reused, and their presence alone
 # does not mean the content of a file was loaded before.
@@ -67,6 +73,7 @@ class Command(BaseCommand):
 
     def load(self, path: Path, entries: list[dict[str, Any]]) -> Counter[str]:
         loaded: Counter[str] = Counter()
+        roots: list[models.Model] = []
         for item in serializers.deserialize("python", entries):
             instance = item.object
             if instance.pk is not None:  # found by its natural key: keep it as it is
@@ -81,8 +88,20 @@ class Command(BaseCommand):
                     f"{path}: {instance._meta.label_lower} \u201c{instance}\u201d is not valid "
                     f"({problems}). Nothing from this file was loaded."
                 ) from exc
-            instance.save()
+            if isinstance(instance, Resource) and instance.is_published:
+                # A file written by hand may leave this out; the export never does.
+                instance.first_published_at = instance.first_published_at or instance.created_at
+            # Saved as written (a raw save): dates and counters in the file are kept.
+            item.save()
             loaded[str(instance._meta.verbose_name_plural)] += 1
+            if instance._meta.label_lower in HISTORY_ROOTS:
+                roots.append(instance)
+        # History starts here: one revision per resource (with its links, creators and
+        # tags), principle, text block and tag, so each can be restored on its own.
+        for root in roots:
+            with reversion.create_revision():
+                reversion.set_comment(f"Loaded from the seed file {path.name}.")
+                reversion.add_to_revision(root)
         return loaded
 
     def read(self, path: Path) -> list[dict[str, Any]]:
