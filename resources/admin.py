@@ -157,7 +157,9 @@ class ResourceAdmin(SafeEditingAdmin):
     actions = ["mark_reviewed", "archive", "return_to_list"]
     # Topics are compared through the tagged items the history follows (taggit's manager
     # is not a plain many-to-many field that reversion-compare can read).
-    compare_exclude = ["tags", "version"]
+    # superseded_by is restored with the rest, but the compare view cannot show a link to
+    # a resource it does not follow.
+    compare_exclude = ["tags", "version", "superseded_by"]
     save_on_top = True
     fieldsets = [
         (None, {"fields": ["title", "slug", "addresses", "kind", "is_published", "position"]}),

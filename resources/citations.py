@@ -137,6 +137,15 @@ class CitationStyles:
         text = str(bibliography.bibliography()[0])
         # AMA is a numbered style: the reference stands alone here, without its number.
         text = re.sub(r"^\d+\.\s*", "", text)
+        if "author" not in record and "editor" not in record:
+            # With no creator, both styles move the title to the front; citeproc-py then
+            # prints it a second time in its usual place. Keep only the first.
+            title = re.escape(record["title"])
+            # (AMA sets book and report titles in title case, hence IGNORECASE.)
+            again = re.compile(rf"(?<=\S)\s*(?:<i>)?{title}(?:</i>)?\.?(?=\s)", re.IGNORECASE)
+            first = re.search(title, text, re.IGNORECASE)
+            if first:
+                text = text[: first.end()] + again.sub("", text[first.end() :], count=1)
         # citeproc-py does not fold a period into the ! or ? that ends a title.
         return re.sub(r"([!?])((?:</[a-z]+>)*)\.", r"\1\2", text)
 

@@ -18,9 +18,11 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html
 from reversion.models import Version
 from reversion_compare.admin import CompareVersionAdmin
 
@@ -61,6 +63,13 @@ class ConcurrencyForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
             self.fields["seen_version"].initial = self.instance.version
+        if self.is_bound and isinstance(self.data, QueryDict):
+            # Browsers send a textarea's line breaks as CRLF; the content keeps plain LF,
+            # so an untouched paragraph never counts as a change (nor exports as one).
+            data = self.data.copy()
+            for key, values in self.data.lists():
+                data.setlist(key, [v.replace("\r\n", "\n").replace("\r", "\n") for v in values])
+            self.data = data
 
     def has_changed(self) -> bool:
         # The version only tells when the form was opened: it is not a change to save
@@ -82,11 +91,19 @@ class ConcurrencyForm(forms.ModelForm):
             .first()
         )
         if current is not None and cleaned.get("seen_version") != current:
+            opts = instance._meta
+            name = f"admin:{opts.app_label}_{opts.model_name}"
             raise ValidationError(
-                f"{last_change(instance)}, after you opened this page, so your changes "
-                "were not saved. They are still on this form: open the "
-                f"{instance._meta.verbose_name} again in a new tab, and copy into it what "
-                "you want to keep.",
+                format_html(
+                    "{}, after you opened this page, so your changes were not saved. They are "
+                    'still on this form: <a href="{}" target="_blank">open the {} again in '
+                    'a new tab</a> and copy into it what you want to keep, or <a href="{}" '
+                    'target="_blank">see what changed</a>.',
+                    last_change(instance),
+                    reverse(f"{name}_change", args=[instance.pk]),
+                    opts.verbose_name,
+                    reverse(f"{name}_history", args=[instance.pk]),
+                ),
                 code="stale",
             )
         return cleaned

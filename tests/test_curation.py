@@ -523,3 +523,22 @@ def test_topics_stay_case_insensitive(editor_client, seeded):
     submit(editor_client, change_url(resource), {"tags": "Research, DIAGNOSIS"})
     assert Tag.objects.count() == count
     assert resource.tag_names == ["diagnosis", "research"]
+
+
+def test_a_browsers_crlf_line_breaks_are_not_a_change(editor_client, seeded):
+    resource = Resource.objects.get(slug="opennotes")
+    values = form_values(editor_client, change_url(resource))
+    # What a browser posts for an untouched textarea: its line breaks as CRLF.
+    values.update(
+        {
+            "why_it_matters": values["why_it_matters"].replace("\n", "\r\n"),
+            "summary": "Only the summary changed.",
+            "_save": "Save",
+        }
+    )
+    assert editor_client.post(change_url(resource), values).status_code == 302
+
+    resource.refresh_from_db()
+    assert "\r" not in resource.why_it_matters
+    latest = Version.objects.get_for_object(resource).first()
+    assert latest.revision.get_comment() == "Changed Summary."
