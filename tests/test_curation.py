@@ -125,7 +125,7 @@ def test_a_deleted_resource_is_recovered_with_its_links_and_addresses(
     rename = submit(editor_client, change_url(resource), {"slug": "opennotes-project"})
     assert rename.status_code == 302
     before = snapshot(resource)
-    response = staff_client.post(f"{ADMIN}{resource.pk}/delete/", {"post": "yes"})
+    response = editor_client.post(f"{ADMIN}{resource.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert client.get("/resources/opennotes-project/").status_code == 404
 
