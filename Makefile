@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test lint setup install migrate seed static clean
+.PHONY: run test lint check setup install migrate seed static clean
 
 run: setup
 	$(BIN)/gunicorn --config gunicorn.conf.py
@@ -20,6 +20,14 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+
+# Migrations match the models, and production settings pass every deploy check.
+check: install
+	$(MANAGE) makemigrations --check --dry-run
+	DJANGO_ENV=production SITE_URL=https://resources.example.org \
+	ALLOWED_HOSTS=resources.example.org \
+	SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	$(MANAGE) check --deploy --fail-level WARNING
 
 setup: install migrate seed static
 

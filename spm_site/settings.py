@@ -7,11 +7,13 @@ DEBUG off, SQLite beside the code, an in-process cache.
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -49,7 +51,25 @@ def local_secret_key(path: Path) -> str:
         return key
 
 
+# One switch for a public server: DJANGO_ENV=production turns on every protection that
+# needs HTTPS, and refuses to start without the settings a real site must have.
+DJANGO_ENV = os.environ.get("DJANGO_ENV", "development").strip().lower()
+if DJANGO_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured(f"DJANGO_ENV must be development or production, not {DJANGO_ENV!r}.")
+PRODUCTION = DJANGO_ENV == "production"
+
 DEBUG = env_bool("DEBUG")
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG must be off in production: it shows internals to anyone.")
+if PRODUCTION:
+    missing = [
+        name for name in ("SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL") if not os.environ.get(name)
+    ]
+    if missing:
+        raise ImproperlyConfigured(
+            f"DJANGO_ENV=production needs {', '.join(missing)} in the environment (see the "
+            "README's deploy guide)."
+        )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -73,6 +93,13 @@ SITE_URL = site_url(os.environ.get("SITE_URL", "http://127.0.0.1:8000"))
 SITE_NAME = "Society for Participatory Medicine"
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if PRODUCTION and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be a long random value in production, for example from "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+    )
+if PRODUCTION and not SITE_URL.startswith("https://"):
+    raise ImproperlyConfigured("SITE_URL must start with https:// in production.")
 if not SECRET_KEY:
     if "ALLOWED_HOSTS" in os.environ:
         # A site served under a real name must share one key across its servers.
@@ -92,12 +119,17 @@ INSTALLED_APPS = [
     "taggit",
     "reversion",
     "reversion_compare",
+    "axes",
     "resources",
     "principles",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Above WhiteNoise, so that static files get the same headers as pages.
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "spm_site.middleware.SiteHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -105,6 +137,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "spm_site.urls"
@@ -164,9 +197,32 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 
+# The admin lives at /admin/ unless ADMIN_PATH says otherwise (for example "staff-7f3a/").
+ADMIN_PATH = os.environ.get("ADMIN_PATH", "admin/").strip("/") + "/"
+LOGIN_REDIRECT_URL = "admin:index"  # where a refused ?next= after signing in leads
+
+# Password guessing: django-axes locks a username from an address after 5 failures.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "30")))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "spm_site.views.locked_out"
+# Behind TRUSTED_PROXIES reverse proxies, the client's address is the one they forward.
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXIES", "0")) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -201,10 +257,53 @@ TAGGIT_CASE_INSENSITIVE = True
 # A resource whose last review by SPM is older than this is listed as "review due".
 REVIEW_AFTER_DAYS = int(os.environ.get("REVIEW_AFTER_DAYS", "365"))
 
+# Security headers and cookies (the README's deploy guide explains each).
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SECURE_CSP = {
+    "default-src": [CSP.NONE],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],  # the admin's autocomplete asks the site itself
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
+}
+# Powerful browser features the site never uses are switched off for it and anything it embeds.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in [
+        "accelerometer", "autoplay", "camera", "display-capture", "encrypted-media",
+        "geolocation", "gyroscope", "magnetometer", "microphone", "midi", "payment",
+        "publickey-credentials-get", "screen-wake-lock", "serial", "usb", "xr-spatial-tracking",
+    ]
+}  # fmt: skip
+CROSS_ORIGIN_RESOURCE_POLICY = "same-origin"
+
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# Staff sign in again after a working day.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(9 * 60 * 60)))
+
+if PRODUCTION:
+    # TLS ends at the reverse proxy, which says so in X-Forwarded-Proto (and must strip
+    # that header from what clients send).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    # __Host- cookies are only ever sent over HTTPS, to this host, for the whole site.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 
 LOGGING = {
     "version": 1,

@@ -7,6 +7,7 @@ import sys
 from io import StringIO
 from pathlib import Path
 
+import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 
@@ -15,7 +16,18 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {
-        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG"}
+        k: v
+        for k, v in os.environ.items()
+        # (The browser tests allow async-unsafe calls in this process only.)
+        if k
+        not in {
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "DEBUG",
+            "DJANGO_ENV",
+            "SITE_URL",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -40,8 +52,47 @@ def test_a_malformed_debug_value_is_a_readable_error():
 
 
 def test_no_variable_at_all_is_a_working_local_configuration():
-    result = manage("check", "--deploy", "--fail-level", "CRITICAL")
+    result = manage("check")
     assert result.returncode == 0, result.stderr
+
+
+PRODUCTION = {
+    "DJANGO_ENV": "production",
+    "SECRET_KEY": "k7Qm2vX9pL4rT8wZ1cN6bF3hJ5dS0aG7yU2iO9eR4tW6qP1xV8nM3lK5jH0gD2fB",
+    "ALLOWED_HOSTS": "resources.example.org",
+    "SITE_URL": "https://resources.example.org",
+}
+
+
+def test_production_settings_pass_every_deploy_check_at_warning_level():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_local_settings_do_not_pass_the_deploy_checks():
+    # The same check is not a formality: without production settings it fails.
+    result = manage("check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode != 0
+    for warning in ["security.W004", "security.W008", "security.W012", "security.W016"]:
+        assert warning in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"SECRET_KEY": ""}, "DJANGO_ENV=production needs SECRET_KEY in the environment"),
+        ({"ALLOWED_HOSTS": "", "SITE_URL": ""}, "needs ALLOWED_HOSTS, SITE_URL"),
+        ({"SECRET_KEY": "short"}, "SECRET_KEY must be a long random value in production"),
+        ({"SITE_URL": "http://resources.example.org"}, "SITE_URL must start with https://"),
+        ({"DEBUG": "true"}, "DEBUG must be off in production"),
+        ({"DJANGO_ENV": "staging"}, "DJANGO_ENV must be development or production"),
+    ],
+)
+def test_production_refuses_to_start_without_what_a_real_site_needs(changes, message):
+    result = manage("check", **{**PRODUCTION, **changes})
+    assert result.returncode != 0
+    assert message in result.stderr
 
 
 CONCURRENT_WRITERS = """
