@@ -1,9 +1,11 @@
 from django.urls import path
 
+from spm_site.http import read_only
+
 from . import views
 
 app_name = "principles"
 
 urlpatterns = [
-    path("about/", views.AboutView.as_view(), name="about"),
+    path("about/", read_only(views.AboutView.as_view()), name="about"),
 ]

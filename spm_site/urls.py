@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 
 from resources.sitemaps import SITEMAPS
+from spm_site.http import read_only
 
 admin.site.site_header = "SPM Resources"
 admin.site.site_title = "SPM Resources admin"
@@ -12,10 +13,14 @@ admin.site.index_title = "Edit the Resources for Providers site"
 
 urlpatterns = [
     path(settings.ADMIN_PATH, admin.site.urls),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("sitemap.xml", read_only(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path(
         "robots.txt",
-        TemplateView.as_view(template_name="robots.txt", content_type="text/plain; charset=utf-8"),
+        read_only(
+            TemplateView.as_view(
+                template_name="robots.txt", content_type="text/plain; charset=utf-8"
+            )
+        ),
     ),
     path("", include("principles.urls")),
     path("", include("resources.urls")),

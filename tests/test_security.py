@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from .test_settings import PRODUCTION, ROOT
+from .test_settings import PRODUCTION, ROOT, manage
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -73,3 +73,23 @@ def test_staff_sign_in_through_the_tls_proxy_with_secure_host_only_cookies(produ
         assert flags["samesite"] == "Lax", name
         assert flags["domain"] == "", name  # __Host-: no Domain, so never sent to subdomains
     assert cookies["__Host-sessionid"]["httponly"] == "True"
+
+
+BOGUS_HOST = """
+from django.test import Client
+from django.test.utils import setup_test_environment
+setup_test_environment()
+print(Client().get("/", headers={"host": "attacker.example"}).status_code)
+"""
+
+
+def test_a_refused_host_is_one_log_line_not_a_traceback():
+    result = manage("shell", "--no-imports", "-c", BOGUS_HOST)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("400")
+    logged = [line for line in result.stderr.splitlines() if "attacker.example" in line]
+    assert logged == [
+        "Invalid HTTP_HOST header: 'attacker.example'. "
+        "You may need to add 'attacker.example' to ALLOWED_HOSTS."
+    ]
+    assert "Traceback" not in result.stderr
