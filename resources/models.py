@@ -395,6 +395,20 @@ class FormerSlugManager(models.Manager["FormerSlug"]):
         return self.get(slug=slug)
 
 
+class SeedLoad(models.Model):
+    """A seed file that was loaded into this database: it is never loaded again."""
+
+    name = models.CharField(max_length=200, unique=True)
+    loaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "seed file loaded"
+        verbose_name_plural = "seed files loaded"
+
+    def __str__(self) -> str:
+        return self.name
+
+
 @reversion.register()
 class FormerSlug(models.Model):
     """An address a resource had before a rename: it answers with a permanent redirect."""

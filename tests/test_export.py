@@ -13,7 +13,7 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from principles.models import Principle, TextBlock
-from resources.models import Creator, FormerSlug, Link, Resource, TaggedResource
+from resources.models import Creator, FormerSlug, Link, Resource, SeedLoad, TaggedResource
 
 from .conftest import run_seed
 
@@ -52,6 +52,7 @@ def everything() -> dict[str, list[dict[str, object]]]:
 def empty_the_database() -> None:
     for model in reversed(CONTENT):
         model._default_manager.all().delete()
+    SeedLoad.objects.all().delete()  # as a new database has never been seeded
 
 
 def test_exporting_the_seed_gives_back_the_fixtures_byte_for_byte(seeded, tmp_path):

@@ -175,3 +175,25 @@ def test_seed_explains_malformed_entries(db, tmp_path, text, message):
     with pytest.raises(CommandError, match=re.escape(message)):
         run_seed(str(fixture))
     assert not Resource.objects.exists()
+
+
+def test_content_staff_deleted_never_comes_back(seeded):
+    Resource.objects.all().delete()
+    Principle.objects.all().delete()
+
+    output = run_seed()
+
+    assert "Skipped resources.yaml: loaded once already, on" in output
+    assert "Skipped principles.yaml: loaded once already, on" in output
+    assert Resource.objects.count() == 0
+    assert Principle.objects.count() == 0
+
+
+def test_a_broken_seed_file_does_not_stop_a_seeded_site(seeded, tmp_path):
+    broken = tmp_path / "resources.yaml"
+    broken.write_text("- model: resources.resource\n  fields: {title: [unclosed\n")
+
+    output = run_seed(str(broken))
+
+    assert "Skipped resources.yaml: loaded once already" in output
+    assert Resource.objects.count() == 8

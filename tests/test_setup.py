@@ -38,3 +38,17 @@ def test_setup_run_twice_keeps_what_staff_changed(tmp_path):
     assert titles["opennotes"] == "Staff title"
     assert len(titles) == 8
     assert principles == 2
+
+
+def test_setup_after_staff_deleted_every_resource_loads_nothing(tmp_path):
+    database = tmp_path / "db.sqlite3"
+    make_setup(database)
+    with sqlite3.connect(database) as db:
+        for table in ["taggedresource", "link", "creator", "formerslug", "resource"]:
+            db.execute(f"DELETE FROM resources_{table}")
+
+    again = make_setup(database)
+
+    assert "Skipped resources.yaml: loaded once already" in again
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT COUNT(*) FROM resources_resource").fetchone()[0] == 0

@@ -11,8 +11,10 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.serializers.base import DeserializationError
 from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.formats import date_format
 
-from resources.models import Resource
+from resources.models import Resource, SeedLoad
 
 # What history records on its own; the rest is followed from these (a resource's links).
 HISTORY_ROOTS = {"resources.resource", "principles.principle", "principles.textblock", "taggit.tag"}
@@ -24,9 +26,10 @@ VOCABULARIES = {"taggit.tag"}
 
 class Command(BaseCommand):
     help = (
-        "Load the seed content (YAML fixtures) into an empty database. A file whose "
-        "tables already hold rows is skipped whole, so nothing staff edited, deleted "
-        "or renamed in the admin is ever overwritten or brought back."
+        "Load the seed content (YAML fixtures) into an empty database, once: each file "
+        "loaded is recorded, and a file already loaded, or whose tables already hold "
+        "rows, is skipped whole, so nothing staff edited, deleted or renamed in the admin "
+        "is ever overwritten or brought back."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -42,6 +45,15 @@ class Command(BaseCommand):
             self.seed(Path(path))
 
     def seed(self, path: Path) -> None:
+        # Recorded once loaded: content staff deleted never comes back, and a broken
+        # file (or a missing one) never stops a site that was seeded long ago.
+        done = SeedLoad.objects.filter(name=path.name).first()
+        if done is not None:
+            self.stdout.write(
+                f"Skipped {path.name}: loaded once already, on "
+                f"{date_format(timezone.localtime(done.loaded_at), 'j F Y')}."
+            )
+            return
         entries = self.read(path)
         models_in_file = {self.model_for(path, entry) for entry in entries}
         try:
@@ -51,6 +63,8 @@ class Command(BaseCommand):
                 filled = self.filled(models_in_file)
                 if not filled:
                     loaded = self.load(path, entries)
+                # A database filled before loads were recorded counts as seeded too.
+                SeedLoad.objects.get_or_create(name=path.name)
         except (DeserializationError, FieldDoesNotExist, IntegrityError) as exc:
             raise CommandError(f"{path}: {exc}. Nothing from this file was loaded.") from exc
 
