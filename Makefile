@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test lint check setup install migrate seed static clean
+.PHONY: run test lint check backup setup install migrate seed static clean
 
 run: setup
 	$(BIN)/gunicorn --config gunicorn.conf.py
@@ -28,6 +28,10 @@ check: install
 	ALLOWED_HOSTS=resources.example.org \
 	SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	$(MANAGE) check --deploy --fail-level WARNING
+
+# A copy of the database in backups/ (see the README for restoring it).
+backup: install
+	$(MANAGE) backup
 
 setup: install migrate seed static
 

@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "axes",
     "resources",
     "principles",
+    "spm_site",
 ]
 
 MIDDLEWARE = [
