@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test lint check backup setup install migrate seed static clean
+.PHONY: run test lint check backup lock audit setup install migrate seed static clean
 
 run: setup
 	$(BIN)/gunicorn --config gunicorn.conf.py
@@ -37,12 +37,21 @@ setup: install migrate seed static
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# Exactly the versions in requirements.lock, each checked against its hash.
+$(VENV)/.installed: requirements.lock
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed: install it, or run make PYTHON=/path/to/python3.12" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet '.[scale]' --group dev
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
 	@touch $@
+
+# After changing the dependencies in pyproject.toml: resolve them again, with hashes.
+lock: install
+	$(BIN)/uv pip compile pyproject.toml --extra scale --group dev --generate-hashes \
+		--python-version 3.12 --universal --quiet -o requirements.lock
+
+# Known vulnerabilities in the locked dependencies (needs to reach pypi.org).
+audit: install
+	$(MANAGE) audit_dependencies
 
 migrate: install
 	$(MANAGE) migrate --no-input

@@ -20,7 +20,8 @@ def every_row() -> dict[str, list[dict]]:
     }
 
 
-def test_a_backup_restores_every_row(transactional_db, seeded, editor_client, tmp_path):
+def test_a_backup_restores_every_row(transactional_db, seeded, staff_client, tmp_path):
+    staff_client.get("/admin/")  # a session and a user among the rows
     before = every_row()
     backup = tmp_path / "spm.backup"
     out = StringIO()

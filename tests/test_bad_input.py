@@ -2,6 +2,7 @@
 
 import lxml.html
 import pytest
+from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -105,7 +106,8 @@ segments = st.one_of(
     st.text(min_size=0, max_size=40),
 )  # fmt: skip
 paths = st.lists(segments, min_size=0, max_size=5).map(
-    lambda parts: "/" + "/".join(parts) + ("/" if parts else "")
+    # One leading slash: the test client would read "//x" as a host, not a path.
+    lambda parts: "/" + "/".join(parts).lstrip("/") + ("/" if parts else "")
 )
 parameters = st.dictionaries(st.text(min_size=1, max_size=12), st.text(max_size=60), max_size=6)
 methods = st.sampled_from(["get", "head", "post", "put", "delete", "options", "patch"])
@@ -117,9 +119,11 @@ methods = st.sampled_from(["get", "head", "post", "put", "delete", "options", "p
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(path=paths, method=methods, params=parameters)
-def test_fuzzed_requests_never_get_a_500(client, seeded, path, method, params):
+def test_fuzzed_requests_never_get_a_500(seeded, path, method, params):
+    # A fault in the site comes back as a 500 response, not as an exception in the test.
+    client = Client(raise_request_exception=False)
     try:
         response = getattr(client, method)(path, params if method == "get" else params or None)
-    except UnicodeEncodeError:
-        return  # the test client itself cannot send this (a lone surrogate): no server sees it
+    except (UnicodeEncodeError, ValueError):
+        return  # the test client itself cannot build this request: no server would see it
     assert response.status_code < 500, (method, path, params)
