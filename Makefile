@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test lint check backup lock audit setup install migrate seed static clean
+.PHONY: run test lint check backup lock audit loadtest slowclients setup install migrate seed static clean
 
 run: setup
 	$(BIN)/gunicorn --config gunicorn.conf.py
@@ -32,6 +32,14 @@ check: install
 # A copy of the database in backups/ (see the README for restoring it).
 backup: install
 	$(MANAGE) backup
+
+# 10,000 requests over the public pages to gunicorn with production settings (loopback).
+loadtest: install static
+	$(MANAGE) loadtest
+
+# 50 slow connections held while normal requests must still be answered within 1 s.
+slowclients: install static
+	$(MANAGE) slowclients
 
 setup: install migrate seed static
 

@@ -1,0 +1,95 @@
+"""The site as `make run` serves it, on a free loopback port, for the load checks."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.conf import settings
+
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def production_env(database: Path, port: int) -> dict[str, str]:
+    """Production settings on loopback: the proxy's X-Forwarded-Proto is sent by the client."""
+    return {
+        **os.environ,
+        "DJANGO_ENV": "production",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": HOST,
+        "SITE_URL": "https://resources.example.org",
+        "DATABASE_URL": f"sqlite:///{database}",
+        "BIND": f"{HOST}:{port}",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+
+
+def get(port: int, path: str = "/", timeout: float = 10) -> int:
+    connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        connection.request("GET", path, headers={"X-Forwarded-Proto": "https"})
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
+@contextmanager
+def running_site(extra_env: dict[str, str] | None = None) -> Iterator[int]:
+    """gunicorn with gunicorn.conf.py and production settings on a seeded copy of the site."""
+    with tempfile.TemporaryDirectory() as directory:
+        port = free_port()
+        env = {**production_env(Path(directory) / "db.sqlite3", port), **(extra_env or {})}
+        manage(env, "migrate", "--no-input")
+        manage(env, "seed")
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if get(port) == 200:
+                        break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("gunicorn did not start")
+                time.sleep(0.2)
+            yield port
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
