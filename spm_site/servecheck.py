@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -93,3 +94,68 @@ def running_site(extra_env: dict[str, str] | None = None) -> Iterator[int]:
                 server.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 server.kill()
+
+
+NGINX_CONFIG = """
+daemon off;
+worker_processes 1;
+pid {directory}/nginx.pid;
+error_log {directory}/error.log;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {directory}/body;
+    proxy_temp_path {directory}/proxy;
+    fastcgi_temp_path {directory}/fastcgi;
+    uwsgi_temp_path {directory}/uwsgi;
+    scgi_temp_path {directory}/scgi;
+    server {{
+        listen {host}:{port};
+        client_header_timeout 10s;
+        client_body_timeout 10s;
+        large_client_header_buffers 4 8k;
+        location / {{
+            proxy_pass http://{host}:{upstream};
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-Proto https;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_buffering on;
+            proxy_read_timeout 35s;
+        }}
+    }}
+}}
+"""
+
+
+@contextmanager
+def behind_nginx(upstream: int) -> Iterator[int]:
+    """nginx in front of the site, set up as the README's deploy guide says (without TLS)."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).exists():
+        raise RuntimeError("nginx is not installed (apt-get install nginx-light).")
+    with tempfile.TemporaryDirectory() as directory:
+        port = free_port()
+        config = Path(directory) / "nginx.conf"
+        config.write_text(
+            NGINX_CONFIG.format(directory=directory, host=HOST, port=port, upstream=upstream)
+        )
+        server = subprocess.Popen(
+            [nginx, "-c", str(config), "-p", directory],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    if get(port) == 200:
+                        break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("nginx did not start")
+                time.sleep(0.1)
+            yield port
+        finally:
+            server.terminate()
+            server.wait(timeout=10)

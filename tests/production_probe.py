@@ -30,7 +30,13 @@ proxy = {"x-forwarded-proto": "https", "host": host}
 client = Client(enforce_csrf_checks=True)
 report: dict[str, Any] = {}
 
-pages = [("list", "/"), ("missing", "/no-such-page/"), ("login", "/admin/login/")]
+call_command("seed", verbosity=0)
+pages = [
+    ("list", "/"),
+    ("detail", "/resources/opennotes/"),
+    ("missing", "/no-such-page/"),
+    ("login", "/admin/login/"),
+]
 for name, path in pages:
     response = client.get(path, headers=proxy)
     report[name] = {"status": response.status_code, "headers": dict(response.headers)}
@@ -60,7 +66,7 @@ report["sign_in"] = {
     "location": signed_in.get("Location"),
     "cookies": {
         name: {
-            key: str(morsel[key]) for key in ("secure", "httponly", "samesite", "path", "domain")
+            key: str(morsel[key]) for key in ("secure", "httponly", "samesite", "domain", "max-age")
         }
         for name, morsel in client.cookies.items()
     },

@@ -37,7 +37,7 @@ def manage_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in unwanted}
 
 
-@pytest.mark.parametrize("response", ["list", "missing", "login", "static"])
+@pytest.mark.parametrize("response", ["list", "detail", "missing", "login", "static"])
 def test_every_response_carries_the_security_headers(production, response):
     answer = production[response]
     headers = answer["headers"]
@@ -73,6 +73,17 @@ def test_staff_sign_in_through_the_tls_proxy_with_secure_host_only_cookies(produ
         assert flags["samesite"] == "Lax", name
         assert flags["domain"] == "", name  # __Host-: no Domain, so never sent to subdomains
     assert cookies["__Host-sessionid"]["httponly"] == "True"
+    assert cookies["__Host-sessionid"]["max-age"] == str(9 * 60 * 60)  # a working day
+
+
+def test_the_admin_path_comes_from_the_environment():
+    result = manage(
+        "shell", "--no-imports", "-c",
+        "from django.urls import reverse; print(reverse('admin:index'))",
+        ADMIN_PATH="staff-7f3a",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "/staff-7f3a/"
 
 
 BOGUS_HOST = """

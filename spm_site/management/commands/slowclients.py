@@ -3,9 +3,9 @@ import threading
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from spm_site.servecheck import HOST, get, running_site
+from spm_site.servecheck import HOST, behind_nginx, get, running_site
 
 
 class Command(BaseCommand):
@@ -18,10 +18,24 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--connections", type=int, default=50)
         parser.add_argument("--seconds", type=float, default=20)
+        parser.add_argument(
+            "--through-nginx",
+            action="store_true",
+            help="Put nginx in front, as the deploy guide does (needs nginx installed).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         with running_site() as port:
-            timings, failures = self.attack(port, options["connections"], options["seconds"])
+            if options["through_nginx"]:
+                try:
+                    with behind_nginx(port) as proxy:
+                        timings, failures = self.attack(
+                            proxy, options["connections"], options["seconds"]
+                        )
+                except RuntimeError as exc:
+                    raise CommandError(str(exc)) from exc
+            else:
+                timings, failures = self.attack(port, options["connections"], options["seconds"])
         worst = max(timings, default=float("inf"))
         median = sorted(timings)[len(timings) // 2] if timings else float("inf")
         self.stdout.write(
