@@ -61,6 +61,20 @@ def get(port: int, path: str = "/", timeout: float = 10) -> int:
         connection.close()
 
 
+def wait_until_serving(port: int, server: subprocess.Popen, name: str, seconds: float) -> None:
+    """Return once the home page answers 200 on ``port``; fail if ``server`` stops or stalls."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if get(port) == 200:
+                return
+        except OSError:
+            pass
+        if time.monotonic() > deadline or server.poll() is not None:
+            raise RuntimeError(f"{name} did not start")
+        time.sleep(0.1)
+
+
 @contextmanager
 def running_site(extra_env: dict[str, str] | None = None) -> Iterator[int]:
     """gunicorn with gunicorn.conf.py and production settings on a seeded copy of the site."""
@@ -77,16 +91,7 @@ def running_site(extra_env: dict[str, str] | None = None) -> Iterator[int]:
             stderr=subprocess.DEVNULL,
         )
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if get(port) == 200:
-                        break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("gunicorn did not start")
-                time.sleep(0.2)
+            wait_until_serving(port, server, "gunicorn", seconds=30)
             yield port
         finally:
             server.terminate()
@@ -145,16 +150,7 @@ def behind_nginx(upstream: int) -> Iterator[int]:
             stderr=subprocess.DEVNULL,
         )
         try:
-            deadline = time.monotonic() + 10
-            while True:
-                try:
-                    if get(port) == 200:
-                        break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("nginx did not start")
-                time.sleep(0.1)
+            wait_until_serving(port, server, "nginx", seconds=10)
             yield port
         finally:
             server.terminate()
