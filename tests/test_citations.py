@@ -9,7 +9,7 @@ import rispy
 from resources.kinds import KIND_TYPES, Kind
 from resources.models import Creator, Resource
 
-from .conftest import CLIENT_ORDER, page
+from .conftest import CLIENT_ORDER, page, submit
 
 ARTICLE = "/resources/transforming-health-care-delivery/"
 
@@ -205,3 +205,15 @@ def test_a_resource_with_no_creators_or_date_still_cites(client, make_resource):
         # With no creator the title leads, once.
         assert text.lower().startswith("anonymous page.")
         assert text.lower().count("anonymous page") == 1
+
+
+def test_an_edit_shows_in_the_citations_at_once(client, staff_client, seeded):
+    before = citation_block(client, ARTICLE, "ama").xpath("string(p)")
+    resource = Resource.objects.get(slug="transforming-health-care-delivery")
+    response = submit(staff_client, f"/admin/resources/resource/{resource.pk}/change/",
+                      {"title": "A corrected title"})  # fmt: skip
+    assert response.status_code == 302
+
+    after = citation_block(client, ARTICLE, "ama").xpath("string(p)")
+    assert after != before
+    assert after.startswith("Sands DZ, Wald JS. A corrected title. Yearb Med Inform.")
