@@ -1,6 +1,24 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def fill_search_index(sender: Any, **kwargs: Any) -> None:
+    """After migrating, index the resources if the search index is new and empty."""
+    from . import search
+    from .models import Resource
+
+    if Resource.objects.exists() and not search.has_entries():
+        search.rebuild()
 
 
 class ResourcesConfig(AppConfig):
     name = "resources"
     verbose_name = "Resources for providers"
+
+    def ready(self) -> None:
+        from . import signals
+
+        signals.connect()
+        post_migrate.connect(fill_search_index, sender=self)
