@@ -263,13 +263,33 @@ def has_entries() -> bool:
         return cursor.fetchone() is not None
 
 
+@dataclass(frozen=True)
+class Match:
+    """A query, ready to narrow and rank a queryset of resources."""
+
+    terms: list[str]
+    ids: RawSQL | None
+    rank: RawSQL | None
+
+    def filter(self, queryset: QuerySet) -> QuerySet:
+        return queryset if self.ids is None else queryset.filter(pk__in=self.ids)
+
+    def ranked(self, queryset: QuerySet) -> QuerySet:
+        return queryset if self.rank is None else queryset.annotate(rank=self.rank)
+
+
+def match(query: str) -> Match:
+    terms = words(query)
+    if not terms:
+        return Match([], None, None)
+    ids, rank = backend().matches(terms)
+    return Match(terms, ids, rank)
+
+
 def search(queryset: QuerySet, query: str) -> tuple[QuerySet, list[str]]:
     """``queryset`` narrowed to what matches ``query``, with a ``rank`` (higher is better).
 
     Returns the queryset unchanged (and no terms) when the query has no searchable word.
     """
-    terms = words(query)
-    if not terms:
-        return queryset, []
-    ids, rank = backend().matches(terms)
-    return queryset.filter(pk__in=ids).annotate(rank=rank), terms
+    found = match(query)
+    return found.ranked(found.filter(queryset)), found.terms

@@ -1,5 +1,4 @@
 from django.urls import path, re_path
-from django.views.generic import RedirectView
 
 from spm_site.http import read_only
 
@@ -9,14 +8,8 @@ app_name = "resources"
 
 urlpatterns = [
     path("", read_only(views.ResourceListView.as_view()), name="list"),
-    path(
-        "resources/",
-        read_only(
-            # Temporary until /resources/ is the catalogue itself: a permanent redirect
-            # would stay cached in browsers after that.
-            RedirectView.as_view(pattern_name="resources:list", permanent=False)
-        ),
-    ),
+    path("resources/", read_only(views.catalogue), name="catalogue"),
+    path("resources/tags/<slug:tag>/", read_only(views.catalogue), name="tag"),
     path("resources/<slug:slug>/", read_only(views.ResourceDetailView.as_view()), name="detail"),
     path("resources/<slug:slug>/card.png", read_only(views.share_card), name="card"),
     re_path(

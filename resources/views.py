@@ -7,11 +7,13 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import cache_control
 from django.views.generic import DetailView, ListView
+from taggit.models import Tag
 
 from principles.models import Principle, TextBlock
 from spm_site.public_urls import SHARE_IMAGE, absolute_url
 
 from . import cards, citations, linked_data
+from .catalogue import SORTS, Choices, find
 from .models import Resource, ResourceQuerySet
 from .qr import qr_svg
 
@@ -163,5 +165,41 @@ def handout(request: HttpRequest) -> HttpResponse:
             "page_title": "Handout: Participatory Medicine Resources for Providers",
             "canonical_url": absolute_url(request.path),
             "list_url": absolute_url("/"),
+        },
+    )
+
+
+def catalogue(request: HttpRequest, tag: str | None = None) -> HttpResponse:
+    """/resources/ (search and filters) and /resources/tags/<tag>/ (one topic)."""
+    topic = get_object_or_404(Tag, slug=tag) if tag is not None else None
+    choices = Choices.read(request, fixed_topic=topic.slug if topic else "")
+    results = find(choices)
+    path = request.path
+    if choices.q:
+        title = f"Search: {choices.q}"
+    elif topic:
+        title = f"Resources on {topic.name}"
+    else:
+        title = "All resources for providers"
+    return render(
+        request,
+        "resources/catalogue.html",
+        {
+            "results": results,
+            "choices": choices,
+            "search_query": choices.q,
+            "topic": topic,
+            "sorts": SORTS,
+            "page_title": title,
+            "page_description": (
+                f"Resources on {topic.name} that the Society for Participatory Medicine "
+                "recommends to providers."
+                if topic
+                else "Search the reading the Society for Participatory Medicine recommends "
+                "to providers, by word, kind and topic."
+            ),
+            "canonical_url": absolute_url(path + choices.query()),
+            # A search is for the reader; a topic page is worth a search engine's time.
+            "noindex": bool(choices.q),
         },
     )

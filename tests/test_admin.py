@@ -54,7 +54,7 @@ def test_staff_edit_through_the_change_form_shows_on_the_public_pages(staff_clie
     detail = client.get("/resources/opennotes/").content.decode()
     assert "OpenNotes: sharing visit notes" in home
     assert "A clearer summary written by staff." in home
-    assert "<li>transparency</li>" in detail
+    assert '<a href="/resources/tags/transparency/">transparency</a>' in detail
 
 
 def test_unpublishing_in_the_admin_takes_a_resource_off_the_site(staff_client, client, seeded):

@@ -23,7 +23,7 @@ def test_every_seeded_resource_has_a_detail_page(client, seeded, slug):
     for link in resource.links.all():
         assert f'href="{link.url}"' in html
     for tag in resource.tags.all():
-        assert f"<li>{tag.name}</li>" in html
+        assert f'<li><a href="/resources/tags/{tag.slug}/">{tag.name}</a></li>' in html
     assert f'href="/#{slug}"' in html
 
 

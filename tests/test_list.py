@@ -86,13 +86,6 @@ def test_about_page_shows_the_society_text(client, seeded):
     assert SOCIETY in response.content.decode()
 
 
-def test_resources_index_redirects_to_the_list_for_now(client, db):
-    # Temporary (302): /resources/ becomes the catalogue, and a 301 would stay cached.
-    response = client.get("/resources/")
-    assert response.status_code == 302
-    assert response["Location"] == "/"
-
-
 @pytest.mark.parametrize("url", ["/", "/about/", "/resources/opennotes/", "/no-such-page/"])
 def test_pages_have_no_inline_styles_or_scripts(client, seeded, url):
     html = client.get(url).content.decode()

@@ -1,0 +1,191 @@
+"""The catalogue: search, filters by kind and topic (with counts), sorting and pages.
+
+Everything a reader chose is in the URL's query string, so any result page can be shared.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F
+from django.db.models.functions import Lower
+from django.http import HttpRequest
+
+from .kinds import Kind
+from .models import Resource, TaggedResource
+from .search import Match, highlight, match
+
+PAGE_SIZE = 25
+MAX_TOPICS = 5
+SORTS = {
+    "relevance": "Best match",
+    "curated": "SPM's order",
+    "newest": "Newest first",
+    "title": "Title A to Z",
+}
+SLUG = re.compile(r"^[-a-z0-9_]{1,100}$")
+
+
+@dataclass
+class Choices:
+    """What the reader asked for, cleaned: anything unusable is left out, never an error."""
+
+    q: str = ""
+    kind: str = ""
+    topics: list[str] = field(default_factory=list)
+    sort: str = "curated"
+    page: str = "1"
+    fixed_topic: str = ""  # the topic of a topic page, part of its address
+
+    @classmethod
+    def read(cls, request: HttpRequest, fixed_topic: str = "") -> Choices:
+        get = request.GET
+        q = " ".join(get.get("q", "").replace("\x00", " ").split())[:200]
+        kind = get.get("kind", "")
+        topics = [t for t in get.getlist("tag") if SLUG.match(t) and t != fixed_topic]
+        topics = list(dict.fromkeys(topics))[:MAX_TOPICS]
+        default = "relevance" if q else "curated"
+        sort = get.get("sort", default)
+        return cls(
+            q=q,
+            kind=kind if kind in Kind.values else "",
+            topics=topics,
+            sort=sort if sort in SORTS and (sort != "relevance" or q) else default,
+            page=get.get("page", "1")[:12],
+            fixed_topic=fixed_topic,
+        )
+
+    @property
+    def query_previous(self) -> str:
+        return self.query(page=int(self.page) - 1)
+
+    @property
+    def query_next(self) -> str:
+        return self.query(page=int(self.page) + 1)
+
+    @property
+    def all_topics(self) -> list[str]:
+        return [t for t in [self.fixed_topic, *self.topics] if t]
+
+    def query(self, **changes: Any) -> str:
+        """The query string for these choices with ``changes``, empty and default parts left out."""
+        values = {"q": self.q, "kind": self.kind, "tag": self.topics, "sort": self.sort,
+                  "page": self.page, **changes}  # fmt: skip
+        default_sort = "relevance" if values["q"] else "curated"
+        params = [
+            (name, value)
+            for name in ("q", "kind", "tag", "sort", "page")
+            for value in (values[name] if isinstance(values[name], list) else [values[name]])
+            if value
+            and not (name == "sort" and value == default_sort)
+            and not (name == "page" and str(value) == "1")
+        ]
+        return f"?{urlencode(params)}" if params else ""
+
+
+@dataclass
+class Results:
+    choices: Choices
+    page: Page
+    total: int
+    kinds: list[dict[str, Any]]
+    topics: list[dict[str, Any]]
+    terms: list[str]
+    pages: list[dict[str, Any]]
+    clear: list[dict[str, str]]
+
+
+def filtered(choices: Choices, found: Match, with_kind: bool = True) -> Any:
+    resources = found.filter(Resource.objects.listed())
+    for topic in choices.all_topics:
+        resources = resources.filter(tagged_items__tag__slug=topic)
+    if with_kind and choices.kind:
+        resources = resources.filter(kind=choices.kind)
+    return resources
+
+
+def ordered(resources: Any, choices: Choices, found: Match) -> Any:
+    match choices.sort:
+        case "relevance" if found.rank is not None:
+            return found.ranked(resources).order_by("-rank", "position", "pk")
+        case "newest":
+            return resources.order_by(F("first_published_at").desc(nulls_last=True), "-pk")
+        case "title":
+            return resources.order_by(Lower("title"), "pk")
+    return resources.in_list_order()
+
+
+def find(choices: Choices) -> Results:
+    found = match(choices.q)
+    resources = filtered(choices, found)
+    paginator = Paginator(ordered(resources, choices, found).with_list_details(), PAGE_SIZE)
+    page = paginator.get_page(choices.page)  # a bad or too large number: the first or last
+    choices.page = str(page.number)
+    for resource in page:
+        resource.title_html = highlight(resource.title, found.terms)
+        resource.summary_html = highlight(resource.summary, found.terms)
+
+    # How many each choice would give, with the reader's other choices kept.
+    by_kind = dict(
+        filtered(choices, found, with_kind=False)
+        .order_by()
+        .values_list("kind")
+        .annotate(n=Count("pk", distinct=True))
+    )
+    kinds = [
+        {"value": value, "label": label, "count": by_kind.get(value, 0),
+         "selected": value == choices.kind,
+         "url": choices.query(kind="" if value == choices.kind else value, page="")}
+        for value, label in Kind.choices
+        if by_kind.get(value) or value == choices.kind
+    ]  # fmt: skip
+    by_topic = (
+        TaggedResource.objects.filter(content_object__in=resources.values("pk"))
+        .values("tag__slug", "tag__name")
+        .annotate(count=Count("content_object", distinct=True))
+        .order_by("-count", "tag__name")
+    )
+    topics = [
+        {
+            "slug": row["tag__slug"],
+            "name": row["tag__name"],
+            "count": row["count"],
+            "selected": row["tag__slug"] in choices.all_topics,
+            "fixed": row["tag__slug"] == choices.fixed_topic,
+            "url": choices.query(
+                tag=[t for t in choices.topics if t != row["tag__slug"]]
+                if row["tag__slug"] in choices.topics
+                else [*choices.topics, row["tag__slug"]],
+                page="",
+            ),
+        }
+        for row in by_topic
+    ]
+    pages = [
+        {"number": n, "url": choices.query(page=n), "current": n == page.number}
+        if n != Paginator.ELLIPSIS
+        else {"ellipsis": True}
+        for n in paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+    ]
+    # One link to undo each choice (what an empty result offers).
+    clear = []
+    if choices.q:
+        clear.append({"label": f"Search all resources, not only \u201c{choices.q}\u201d",
+                      "url": choices.query(q="", page="")})  # fmt: skip
+    if choices.kind:
+        clear.append({"label": f"Show every kind, not only {Kind(choices.kind).label.lower()}",
+                      "url": choices.query(kind="", page="")})  # fmt: skip
+    for slug in choices.topics:
+        name = next((t["name"] for t in topics if t["slug"] == slug), slug)
+        others = [t for t in choices.topics if t != slug]
+        clear.append(
+            {
+                "label": f"Drop the topic \u201c{name}\u201d",
+                "url": choices.query(tag=others, page=""),
+            }
+        )
+    return Results(choices, page, paginator.count, kinds, topics, found.terms, pages, clear)
