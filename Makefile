@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test lint check backup lock audit loadtest slowclients setup install migrate seed static clean
+.PHONY: run test lint check backup lock audit loadtest slowclients bench setup install migrate seed static clean
 
 run: setup
 	$(BIN)/gunicorn --config gunicorn.conf.py
@@ -40,6 +40,18 @@ loadtest: install static
 # 50 slow connections held while normal requests must still be answered within 1 s.
 slowclients: install static
 	$(MANAGE) slowclients
+
+# Search over 10,000 generated resources: on a scratch SQLite file, and on PostgreSQL when
+# BENCH_POSTGRES_URL names a scratch database (it is emptied first).
+bench: install static
+	rm -f /tmp/spm-bench.sqlite3
+	DATABASE_URL=sqlite:////tmp/spm-bench.sqlite3 $(MANAGE) migrate --no-input --verbosity 0
+	DATABASE_URL=sqlite:////tmp/spm-bench.sqlite3 $(MANAGE) bench_search
+	@if [ -n "$(BENCH_POSTGRES_URL)" ]; then \
+		DATABASE_URL=$(BENCH_POSTGRES_URL) $(MANAGE) migrate --no-input --verbosity 0 && \
+		DATABASE_URL=$(BENCH_POSTGRES_URL) $(MANAGE) flush --no-input && \
+		DATABASE_URL=$(BENCH_POSTGRES_URL) $(MANAGE) bench_search; \
+	else echo "PostgreSQL: set BENCH_POSTGRES_URL=postgres://…/scratch to measure it too."; fi
 
 setup: install migrate seed static
 

@@ -104,6 +104,7 @@ class Backend(Protocol):
     def remove(self, resource_id: int) -> None: ...
     def clear(self) -> None: ...
     def matches(self, terms: list[str]) -> tuple[RawSQL, RawSQL]: ...
+    def ranked(self, terms: list[str]) -> list[tuple[int, float]]: ...
 
 
 class SqliteBackend:
@@ -151,6 +152,15 @@ class SqliteBackend:
             [query],
         )
         return ids, rank
+
+    def ranked(self, terms: list[str]) -> list[tuple[int, float]]:
+        weights = ", ".join(str(w) for w in SQLITE_WEIGHTS)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT rowid, -bm25({TABLE}, {weights}) FROM {TABLE} WHERE {TABLE} MATCH %s",
+                [self.expression(terms)],
+            )
+            return cursor.fetchall()
 
 
 class PostgresBackend:
@@ -206,6 +216,15 @@ class PostgresBackend:
             [query],
         )
         return ids, rank
+
+    def ranked(self, terms: list[str]) -> list[tuple[int, float]]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT resource_id, ts_rank(document, query) FROM {TABLE}, "
+                "to_tsquery('english', %s) AS query WHERE document @@ query",
+                [self.expression(terms)],
+            )
+            return cursor.fetchall()
 
 
 def backend() -> Backend:
@@ -276,6 +295,10 @@ class Match:
 
     def ranked(self, queryset: QuerySet) -> QuerySet:
         return queryset if self.rank is None else queryset.annotate(rank=self.rank)
+
+    def ranking(self) -> dict[int, float]:
+        """Every matching resource's rank, from one query on the index (higher is better)."""
+        return dict(backend().ranked(self.terms)) if self.terms else {}
 
 
 def match(query: str) -> Match:
