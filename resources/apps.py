@@ -6,11 +6,16 @@ from django.db.models.signals import post_migrate
 
 def fill_search_index(sender: Any, **kwargs: Any) -> None:
     """After migrating, index the resources if the search index is new and empty."""
+    from django.db import DatabaseError
+
     from . import search
     from .models import Resource
 
-    if Resource.objects.exists() and not search.has_entries():
-        search.rebuild()
+    try:
+        if Resource.objects.exists() and not search.has_entries():
+            search.rebuild()
+    except DatabaseError:
+        return  # migrated back to before the index (or the resources) existed
 
 
 class ResourcesConfig(AppConfig):
