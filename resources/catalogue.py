@@ -108,10 +108,10 @@ def filtered(choices: Choices, found: Match, with_kind: bool = True) -> Any:
     return resources
 
 
-def ordered(resources: Any, choices: Choices, found: Match) -> Any:
+def ordered(resources: Any, choices: Choices) -> Any:
+    # (A ranked search is ordered by by_relevance; without search words, "relevance"
+    # falls back to the curated order below.)
     match choices.sort:
-        case "relevance" if found.rank is not None:
-            return found.ranked(resources).order_by("-rank", "position", "pk")
         case "newest":
             return resources.order_by(F("first_published_at").desc(nulls_last=True), "-pk")
         case "title":
@@ -140,7 +140,7 @@ def find(choices: Choices) -> Results:
         by_id = {resource.pk: resource for resource in loaded}
         page.object_list = [by_id[pk] for pk in ids]
     else:
-        paginator = Paginator(ordered(resources, choices, found).with_list_details(), PAGE_SIZE)
+        paginator = Paginator(ordered(resources, choices).with_list_details(), PAGE_SIZE)
         page = paginator.get_page(choices.page)  # a bad or too large number: first or last
     choices.page = str(page.number)
     shown: Any

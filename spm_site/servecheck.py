@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 
@@ -76,6 +77,25 @@ def wait_until_serving(port: int, server: subprocess.Popen, name: str, seconds: 
 
 
 @contextmanager
+def serving(
+    command: list[str], port: int, name: str, seconds: float, **popen: Any
+) -> Iterator[None]:
+    """Run ``command`` until the block ends, once it answers on ``port``."""
+    server = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **popen
+    )
+    try:
+        wait_until_serving(port, server, name, seconds)
+        yield
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+@contextmanager
 def running_site(extra_env: dict[str, str] | None = None) -> Iterator[int]:
     """gunicorn with gunicorn.conf.py and production settings on a seeded copy of the site."""
     with tempfile.TemporaryDirectory() as directory:
@@ -83,22 +103,9 @@ def running_site(extra_env: dict[str, str] | None = None) -> Iterator[int]:
         env = {**production_env(Path(directory) / "db.sqlite3", port), **(extra_env or {})}
         manage(env, "migrate", "--no-input")
         manage(env, "seed")
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            wait_until_serving(port, server, "gunicorn", seconds=30)
+        command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"]
+        with serving(command, port, "gunicorn", seconds=30, cwd=settings.BASE_DIR, env=env):
             yield port
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
 
 
 NGINX_CONFIG = """
@@ -144,14 +151,5 @@ def behind_nginx(upstream: int) -> Iterator[int]:
         config.write_text(
             NGINX_CONFIG.format(directory=directory, host=HOST, port=port, upstream=upstream)
         )
-        server = subprocess.Popen(
-            [nginx, "-c", str(config), "-p", directory],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            wait_until_serving(port, server, "nginx", seconds=10)
+        with serving([nginx, "-c", str(config), "-p", directory], port, "nginx", seconds=10):
             yield port
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
