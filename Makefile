@@ -41,10 +41,16 @@ loadtest: install static
 slowclients: install static
 	$(MANAGE) slowclients
 
-# Search over 10,000 generated resources: on a scratch SQLite file, and on PostgreSQL when
-# BENCH_POSTGRES_URL names a scratch database (it is emptied first).
+# Speed, measured (loopback only, bounded in time; figures vary with the machine):
+# 1. the public pages over 1,000 generated resources, loaded with wrk against gunicorn
+#    (production settings, pinned to one core) beside the Python floor and nginx;
+# 2. search over 10,000 generated resources: on a scratch SQLite file, and on PostgreSQL
+#    when BENCH_POSTGRES_URL names a scratch database (it is emptied first).
 bench: install static
-	rm -f /tmp/spm-bench.sqlite3
+	rm -f /tmp/spm-bench-pages.sqlite3 /tmp/spm-bench.sqlite3
+	DATABASE_URL=sqlite:////tmp/spm-bench-pages.sqlite3 $(MANAGE) migrate --no-input --verbosity 0
+	DATABASE_URL=sqlite:////tmp/spm-bench-pages.sqlite3 $(MANAGE) seed
+	DATABASE_URL=sqlite:////tmp/spm-bench-pages.sqlite3 $(MANAGE) bench_pages
 	DATABASE_URL=sqlite:////tmp/spm-bench.sqlite3 $(MANAGE) migrate --no-input --verbosity 0
 	DATABASE_URL=sqlite:////tmp/spm-bench.sqlite3 $(MANAGE) bench_search
 	@if [ -n "$(BENCH_POSTGRES_URL)" ]; then \

@@ -5,21 +5,26 @@ Everything a reader chose is in the URL's query string, so any result page can b
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F
 from django.db.models.functions import Lower
 from django.http import HttpRequest
+
+from spm_site import pagecache
 
 from .kinds import Kind
 from .models import Resource, TaggedResource
 from .search import Match, highlight, match
 
 PAGE_SIZE = 25
+CACHE_SECONDS = 3600
 MAX_TOPICS = 5
 SORTS = {
     "relevance": "Best match",
@@ -129,18 +134,57 @@ def by_relevance(resources: Any, found: Match) -> list[Resource]:
     return [pk for pk, _ in order]
 
 
+def tallies(choices: Choices, found: Match) -> dict[str, Any]:
+    """The costly part of a search, which the page number does not change: the ranked
+    matches (for a ranked search) and how many each kind and topic would give. Kept in the
+    cache under the generation token, so any change to the content retires it."""
+    key = (
+        "catalogue:"
+        + hashlib.sha256(
+            repr((found.terms, choices.kind, choices.all_topics, choices.sort)).encode()
+        ).hexdigest()
+    )
+    current = pagecache.token()
+    kept = cache.get(key)
+    if kept is not None and kept["token"] == current:
+        return kept
+    resources = filtered(choices, found)
+    ranked = choices.sort == "relevance" and bool(found.terms)
+    by_kind = dict(
+        filtered(choices, found, with_kind=False)
+        .order_by()
+        .values_list("kind")
+        .annotate(n=Count("pk", distinct=True))
+    )
+    by_topic = list(
+        TaggedResource.objects.filter(content_object__in=resources.values("pk"))
+        .values("tag__slug", "tag__name")
+        .annotate(count=Count("content_object", distinct=True))
+        .order_by("-count", "tag__name")
+    )
+    kept = {
+        "token": current,
+        "ids": by_relevance(resources, found) if ranked else None,
+        "by_kind": by_kind,
+        "by_topic": by_topic,
+    }
+    cache.set(key, kept, CACHE_SECONDS)
+    return kept
+
+
 def find(choices: Choices) -> Results:
     found = match(choices.q)
-    resources = filtered(choices, found)
-    if choices.sort == "relevance" and found.terms:
-        paginator: Paginator = Paginator(by_relevance(resources, found), PAGE_SIZE)
+    counted = tallies(choices, found)
+    if counted["ids"] is not None:
+        paginator: Paginator = Paginator(counted["ids"], PAGE_SIZE)
         page = paginator.get_page(choices.page)
         ids: list[int] = list(page.object_list)
         loaded = Resource.objects.filter(pk__in=ids).with_list_details()
         by_id = {resource.pk: resource for resource in loaded}
         page.object_list = [by_id[pk] for pk in ids]
     else:
-        paginator = Paginator(ordered(resources, choices).with_list_details(), PAGE_SIZE)
+        resources = ordered(filtered(choices, found), choices)
+        paginator = Paginator(resources.with_list_details(), PAGE_SIZE)
         page = paginator.get_page(choices.page)  # a bad or too large number: first or last
     choices.page = str(page.number)
     shown: Any
@@ -149,12 +193,7 @@ def find(choices: Choices) -> Results:
         shown.summary_html = highlight(shown.summary, found.terms)
 
     # How many each choice would give, with the reader's other choices kept.
-    by_kind = dict(
-        filtered(choices, found, with_kind=False)
-        .order_by()
-        .values_list("kind")
-        .annotate(n=Count("pk", distinct=True))
-    )
+    by_kind = counted["by_kind"]
     kinds = [
         {"value": value, "label": label, "count": by_kind.get(value, 0),
          "selected": value == choices.kind,
@@ -162,12 +201,6 @@ def find(choices: Choices) -> Results:
         for value, label in Kind.choices
         if by_kind.get(value) or value == choices.kind
     ]  # fmt: skip
-    by_topic = (
-        TaggedResource.objects.filter(content_object__in=resources.values("pk"))
-        .values("tag__slug", "tag__name")
-        .annotate(count=Count("content_object", distinct=True))
-        .order_by("-count", "tag__name")
-    )
     topics = [
         {
             "slug": row["tag__slug"],
@@ -182,7 +215,7 @@ def find(choices: Choices) -> Results:
                 page="",
             ),
         }
-        for row in by_topic
+        for row in counted["by_topic"]
     ]
     pages = [
         {"number": n, "url": choices.query(page=n), "current": n == page.number}

@@ -98,7 +98,7 @@ def resource_json_ld(resource: Resource, record: CslRecord | None = None) -> dic
     return data
 
 
-def list_json_ld(resources: Iterable[Resource]) -> dict[str, Any]:
+def list_json_ld(resources: Iterable[Resource], start: int = 1) -> dict[str, Any]:
     """The curated list, in its order, with the Society that curates it."""
     items = [
         {
@@ -107,7 +107,7 @@ def list_json_ld(resources: Iterable[Resource]) -> dict[str, Any]:
             "url": absolute_url(resource.get_absolute_url()),
             "name": resource.title,
         }
-        for number, resource in enumerate(resources, start=1)
+        for number, resource in enumerate(resources, start=start)
     ]
     return {
         "@graph": [

@@ -10,6 +10,7 @@ from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
 from principles.models import Principle, TextBlock
+from spm_site import pagecache
 from spm_site.public_urls import SHARE_IMAGE, absolute_url
 
 from . import cards, citations, linked_data
@@ -23,6 +24,7 @@ class ResourceListView(ListView):
 
     template_name = "resources/resource_list.html"
     context_object_name = "resources"
+    paginate_by = 50  # a bad page number gets the styled 404
 
     def get_queryset(self):
         return Resource.objects.listed().in_list_order().with_list_details()
@@ -31,8 +33,14 @@ class ResourceListView(ListView):
         context = super().get_context_data(**kwargs)
         context["principles"] = Principle.objects.all()
         context["text_blocks"] = TextBlock.objects.on_page(TextBlock.Page.RESOURCES)
-        context["canonical_url"] = absolute_url(self.request.path)
-        context["json_ld"] = linked_data.json_ld(linked_data.list_json_ld(context["resources"]))
+        page = context["page_obj"]
+        number = f"?page={page.number}" if page.number > 1 else ""
+        context["canonical_url"] = absolute_url(self.request.path + number)
+        # Made only when the cached rendering of the list is missing (see the template).
+        context["generation"] = pagecache.token()
+        context["json_ld"] = lambda: linked_data.json_ld(
+            linked_data.list_json_ld(context["resources"], start=page.start_index())
+        )
         context["downloads"] = citations.DOWNLOADS.values()
         return context
 

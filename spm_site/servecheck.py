@@ -79,14 +79,14 @@ def wait_until_serving(port: int, server: subprocess.Popen, name: str, seconds: 
 @contextmanager
 def serving(
     command: list[str], port: int, name: str, seconds: float, **popen: Any
-) -> Iterator[None]:
+) -> Iterator[subprocess.Popen]:
     """Run ``command`` until the block ends, once it answers on ``port``."""
     server = subprocess.Popen(
         command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **popen
     )
     try:
         wait_until_serving(port, server, name, seconds)
-        yield
+        yield server
     finally:
         server.terminate()
         try:

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 
 from resources.sitemaps import SITEMAPS
+from spm_site import views
 from spm_site.http import read_only
 
 admin.site.site_header = "SPM Resources"
@@ -13,6 +14,7 @@ admin.site.index_title = "Edit the Resources for Providers site"
 
 urlpatterns = [
     path(settings.ADMIN_PATH, admin.site.urls),
+    path("healthz", views.healthz, name="healthz"),
     path("sitemap.xml", read_only(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path(
         "robots.txt",

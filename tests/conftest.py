@@ -1,10 +1,13 @@
 from collections.abc import Callable
+from dataclasses import dataclass
 from io import StringIO
 from typing import Any
+from wsgiref.util import setup_testing_defaults
 
 import lxml.html
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
@@ -12,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from principles.models import Principle, TextBlock
 from resources.models import Creator, Link, Resource
+from spm_site.wsgi import application
 
 # The client's order: the slugs of the eight resources as the seed loads them.
 CLIENT_ORDER = [
@@ -24,6 +28,42 @@ CLIENT_ORDER = [
     "patient-centered-physician-pledge",
     "pew-research-health",
 ]
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache() -> None:
+    """Each test starts with an empty cache (pages, search results, citations)."""
+    cache.clear()
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def through_site(path: str, method: str = "GET", **environ: str) -> Answer:
+    """One request through the whole WSGI application gunicorn serves (page cache
+    included), which the test client skips. ``environ`` adds CGI-style headers."""
+    request = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path.partition("?")[0],
+        "QUERY_STRING": path.partition("?")[2],
+        "HTTP_HOST": "testserver",
+        **environ,
+    }
+    setup_testing_defaults(request)
+    started: list[Any] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        started[:] = [status, headers]
+
+    result = application(request, start_response)
+    body = b"".join(result)
+    if hasattr(result, "close"):
+        result.close()
+    return Answer(int(started[0].split()[0]), dict(started[1]), body)
 
 
 def count_queries(client: Client, url: str) -> int:

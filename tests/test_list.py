@@ -77,7 +77,7 @@ def test_home_uses_the_same_number_of_queries_for_8_and_200_resources(
         make_resource()
     assert Resource.objects.published().count() == 200
     assert count_queries(client, "/") == with_8
-    assert with_8 <= 6
+    assert with_8 <= 8  # the page count and the generation token among them
 
 
 def test_about_page_shows_the_society_text(client, seeded):
@@ -121,3 +121,26 @@ def test_a_resource_without_links_still_lists_and_opens(client, make_resource):
     assert 'class="button"' not in item
     assert f'href="{resource.get_absolute_url()}"' in item
     assert "Open it" not in detail
+
+
+def test_a_long_list_comes_in_pages_of_fifty(client, make_resource):
+    made = [make_resource(position=n) for n in range(60)]
+    first = lxml.html.fromstring(client.get("/").content)
+    assert len(first.xpath("//ol[@class='resource-list']/li")) == 50
+    assert first.xpath("//link[@rel='canonical']/@href")[0].endswith("/")
+    assert first.xpath("//a[@rel='next']/@href") == ["?page=2"]
+    second = lxml.html.fromstring(client.get("/?page=2").content)
+    items = second.xpath("//ol[@class='resource-list']/li/@id")
+    assert items == [resource.slug for resource in made[50:]]
+    assert second.xpath("//ol[@class='resource-list']/@start") == ["51"]
+    assert second.xpath("//link[@rel='canonical']/@href")[0].endswith("/?page=2")
+    assert second.xpath("//a[@rel='prev']/@href") == ["?page=1"]
+
+
+@pytest.mark.parametrize("number", ["3", "0", "-1", "abc", "9" * 30])
+def test_a_page_beyond_the_list_is_a_styled_404(client, make_resource, number):
+    for n in range(60):
+        make_resource(position=n)
+    response = client.get("/", {"page": number})
+    assert response.status_code == 404
+    assert lxml.html.fromstring(response.content).xpath("//h1")

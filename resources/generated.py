@@ -1,0 +1,110 @@
+"""Generated resources for the benchmarks (`make bench`): plausible text with the word
+frequencies of real writing, tagged and with creators, in a database of their own."""
+
+import random
+
+from django.db import transaction
+from django.utils import timezone
+from taggit.models import Tag
+
+from spm_site import pagecache
+
+from . import search
+from .models import Creator, Link, Resource, TaggedResource
+
+WORDS = [
+    "patient", "engagement", "shared", "decision", "making", "diagnosis", "care", "portal",
+    "notes", "open", "access", "records", "communication", "trust", "safety", "caregiver",
+    "chronic", "illness", "community", "research", "survey", "informatics", "telehealth",
+    "consent", "literacy", "partnership", "clinician", "nurse", "primary", "peer", "support",
+    "evidence", "quality", "outcomes", "equity", "family", "medication", "adherence", "digital",
+]  # fmt: skip
+
+
+def vocabulary(rng: random.Random, size: int = 5000) -> tuple[list[str], list[float]]:
+    """Words with the frequencies of a real text (Zipf's law): a few very common ones,
+    then a long tail. The topic words sit at ranks from 1 to about 2,000, so a query of
+    two of them matches from nearly every resource down to a handful."""
+    syllables = [
+        "ba",
+        "ca",
+        "de",
+        "fi",
+        "go",
+        "hu",
+        "ja",
+        "ke",
+        "li",
+        "mo",
+        "nu",
+        "pa",
+        "qui",
+        "ro",
+        "su",
+        "ta",
+        "ve",
+        "wo",
+        "xa",
+        "zo",
+        "bre",
+        "cla",
+        "dri",
+    ]
+    made: set[str] = set()
+    while len(made) < size - len(WORDS):
+        made.add("".join(rng.choices(syllables, k=rng.randint(2, 4))))
+    words = sorted(made)
+    rng.shuffle(words)
+    for n, word in enumerate(WORDS):
+        words.insert(int(n**2 * 1.3), word)  # ranks 0, 1, 5, 11, ... about 1,900
+    weights = [1 / (rank + 1) for rank in range(len(words))]
+    return words, weights
+
+
+def generate(count: int) -> list[Resource]:
+    """Add ``count`` published resources (slugs generated-0, generated-1, ...), indexed."""
+    rng = random.Random(1)
+    words, weights = vocabulary(rng)
+
+    def text(k: int) -> str:
+        return " ".join(rng.choices(words, weights, k=k))
+
+    now = timezone.now()
+    with transaction.atomic():
+        tags = Tag.objects.bulk_create(
+            [Tag(name=f"{w} topic", slug=f"{w}-topic") for w in WORDS[:30]]
+        )
+        resources = Resource.objects.bulk_create(
+            [
+                Resource(
+                    title=text(6).capitalize(),
+                    slug=f"generated-{n}",
+                    kind=rng.choice(list(Resource.Kind.values)),
+                    summary=(text(20).capitalize() + ".")[:280],
+                    why_it_matters=text(120),
+                    position=100 + n,
+                    is_published=True,
+                    first_published_at=now,
+                )
+                for n in range(count)
+            ],
+            batch_size=1000,
+        )
+        Creator.objects.bulk_create(
+            [Creator(resource=r, family_name=rng.choice(WORDS).capitalize(),
+                     given_names="A.", position=1) for r in resources],
+            batch_size=1000,
+        )  # fmt: skip
+        TaggedResource.objects.bulk_create(
+            [TaggedResource(content_object=r, tag=t)
+             for r in resources for t in rng.sample(tags, 3)],
+            batch_size=2000,
+        )  # fmt: skip
+        Link.objects.bulk_create(
+            [Link(resource=r, label="Read it", url=f"https://example.org/{r.slug}",
+                  is_primary=True) for r in resources],
+            batch_size=1000,
+        )  # fmt: skip
+        search.rebuild()
+        pagecache.bump()  # bulk_create sends no signals
+    return resources

@@ -1,0 +1,248 @@
+"""The page cache: anonymous visitors get the public pages from the cache, before Django runs.
+
+It wraps the WSGI application (spm_site/wsgi.py), so a hit costs one small query (the
+generation token) and one cache read: no request object, no middleware, no view.
+
+- What is kept: a 200 answer to an anonymous GET that the view marked ``public`` (see
+  spm_site/http.py) and that sets no cookie. Signed-in staff (a session cookie), the
+  admin, static files and /healthz always go to Django.
+- When it is retired: every entry is filed under the generation token it was made at
+  (spm_site/models.py). Saving or deleting anything a public page shows changes the token
+  in the same transaction, so the next request on any app server that shares the database
+  renders afresh. Entries live in the configured cache: local memory by default, Redis
+  when REDIS_URL is set (then the app servers share the pages too).
+- What it adds: an ETag and Last-Modified, with 304 answers to conditional requests, and
+  gzip for clients that accept it. These pages carry no secret (no session, no CSRF
+  token), so compressing them gives BREACH nothing to find; pages that do carry one are
+  never cached and so never compressed.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DatabaseError, connection
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import timezone
+
+# Whatever a public page shows lives in these models.
+CONTENT_MODELS = [
+    "resources.Resource",
+    "resources.Link",
+    "resources.Creator",
+    "resources.FormerSlug",
+    "resources.TaggedResource",
+    "taggit.Tag",
+    "principles.Principle",
+    "principles.TextBlock",
+]
+COMPRESSIBLE = ("text/", "application/atom+xml", "application/json", "application/xml",
+                "application/vnd.citationstyles", "image/svg+xml")  # fmt: skip
+MIN_COMPRESS = 256  # bytes; smaller bodies are not worth a gzip header
+
+
+# The generation: which state of the content a cached answer was made from.
+
+
+def token() -> int | None:
+    """The current generation token (None before anything was ever saved)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT token FROM spm_site_generation WHERE id = 1")
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def changed_at() -> Any:
+    from .models import Generation
+
+    return Generation.objects.filter(pk=1).values_list("changed_at", flat=True).first()
+
+
+def bump(**kwargs: Any) -> None:
+    """Retire every cached page and search result: the content has changed.
+
+    A signal receiver, and called directly by code that changes rows without signals
+    (``QuerySet.update()``, ``bulk_create()``).
+    """
+    from .models import Generation
+
+    if kwargs.get("action", "post_").startswith("pre_"):
+        return  # m2m_changed: only after the change
+    new = {"token": secrets.randbits(62), "changed_at": timezone.now()}
+    if not Generation.objects.filter(pk=1).update(**new):
+        Generation.objects.bulk_create([Generation(pk=1, **new)], ignore_conflicts=True)
+        Generation.objects.filter(pk=1).update(**new)
+
+
+def connect() -> None:
+    for label in CONTENT_MODELS:
+        model = apps.get_model(label)
+        post_save.connect(bump, sender=model, dispatch_uid=f"pagecache-save-{label}")
+        post_delete.connect(bump, sender=model, dispatch_uid=f"pagecache-delete-{label}")
+    tagged = apps.get_model("resources.TaggedResource")
+    m2m_changed.connect(bump, sender=tagged, dispatch_uid="pagecache-m2m-topics")
+
+
+# The WSGI layer.
+
+
+@dataclass(frozen=True)
+class Entry:
+    token: int | None
+    status: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    gzipped: bytes | None
+    etag: str
+
+
+def etag_matches(header: str, etag: str) -> bool:
+    """If-None-Match holds ``etag`` (weak comparison: a W/ prefix is ignored)."""
+    if header.strip() == "*":
+        return True
+    return any(tag.strip().removeprefix("W/") == etag for tag in header.split(","))
+
+
+def accepts_gzip(header: str) -> bool:
+    for part in header.lower().split(","):
+        name, _, params = part.strip().partition(";")
+        if name.strip() in ("gzip", "*"):
+            return params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+    return False
+
+
+class PageCache:
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+        self.session_cookie = settings.SESSION_COOKIE_NAME
+        self.bypass = (f"/{settings.ADMIN_PATH}", settings.STATIC_URL or "/static/", "/healthz")
+        self.seconds = settings.PAGE_CACHE_SECONDS
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if not self.may_serve(environ):
+            return self.app(environ, start_response)
+        try:
+            current = token()
+        except DatabaseError:
+            connection.close()  # Django answers (and /healthz tells why)
+            return self.app(environ, start_response)
+        key = self.key(environ)
+        entry = cache.get(key)
+        if isinstance(entry, Entry) and entry.token == current:
+            return self.serve(entry, environ, start_response, "hit")
+        captured: list[Any] = []
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            captured[:] = [status, headers]
+            return lambda data: None  # the body comes back as the iterable below
+
+        result = self.app(environ, capture)
+        status, headers = captured
+        if environ["REQUEST_METHOD"] != "GET" or not self.may_keep(status, headers):
+            start_response(status, headers)
+            return result
+        try:
+            body = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        entry = self.entry(current, status, headers, body)
+        cache.set(key, entry, self.seconds)
+        return self.serve(entry, environ, start_response, "miss")
+
+    def may_serve(self, environ: dict[str, Any]) -> bool:
+        if self.seconds <= 0 or environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
+            return False
+        if environ.get("PATH_INFO", "").startswith(self.bypass):
+            return False
+        if "HTTP_AUTHORIZATION" in environ:
+            return False
+        return f"{self.session_cookie}=" not in environ.get("HTTP_COOKIE", "")
+
+    @staticmethod
+    def may_keep(status: str, headers: list[tuple[str, str]]) -> bool:
+        if not status.startswith("200 "):
+            return False
+        names = {name.lower(): value.lower() for name, value in headers}
+        control = names.get("cache-control", "")
+        return (
+            "set-cookie" not in names
+            and "public" in control
+            and "private" not in control
+            and "no-store" not in control
+        )
+
+    @staticmethod
+    def key(environ: dict[str, Any]) -> str:
+        scheme = environ.get("HTTP_X_FORWARDED_PROTO") or environ.get("wsgi.url_scheme", "")
+        address = "\n".join(
+            [
+                scheme,
+                environ.get("HTTP_HOST", ""),
+                environ.get("PATH_INFO", ""),
+                environ.get("QUERY_STRING", ""),
+            ]
+        )
+        return "page:" + hashlib.sha256(address.encode("utf-8", "surrogateescape")).hexdigest()
+
+    @staticmethod
+    def entry(
+        current: int | None, status: str, headers: list[tuple[str, str]], body: bytes
+    ) -> Entry:
+        kept = [(n, v) for n, v in headers if n.lower() not in ("content-length", "vary")]
+        vary = [v for n, v in headers if n.lower() == "vary"]
+        kept.append(("Vary", ", ".join([*vary, "Accept-Encoding"])))
+        modified = changed_at()
+        if modified is not None:
+            kept.append(("Last-Modified", format_datetime(modified, usegmt=True)))
+        content_type = next((v for n, v in headers if n.lower() == "content-type"), "")
+        compress = content_type.startswith(COMPRESSIBLE) and len(body) >= MIN_COMPRESS
+        return Entry(
+            token=current,
+            status=status,
+            headers=kept,
+            body=body,
+            gzipped=gzip.compress(body, compresslevel=6, mtime=0) if compress else None,
+            etag=hashlib.blake2b(body, digest_size=12).hexdigest(),
+        )
+
+    @staticmethod
+    def serve(
+        entry: Entry, environ: dict[str, Any], start_response: Callable[..., Any], outcome: str
+    ) -> list[bytes]:
+        zipped = entry.gzipped is not None and accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", ""))
+        body = entry.gzipped if zipped and entry.gzipped is not None else entry.body
+        etag = f'"{entry.etag}-gzip"' if zipped else f'"{entry.etag}"'
+        headers = [*entry.headers, ("ETag", etag), ("X-Cache", outcome)]
+        if PageCache.not_modified(environ, etag, entry.headers):
+            kept = ("cache-control", "vary", "last-modified", "etag", "x-cache",
+                    "content-security-policy")  # fmt: skip
+            start_response("304 Not Modified", [(n, v) for n, v in headers if n.lower() in kept])
+            return []
+        if zipped:
+            headers.append(("Content-Encoding", "gzip"))
+        headers.append(("Content-Length", str(len(body))))
+        start_response(entry.status, headers)
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+
+    @staticmethod
+    def not_modified(environ: dict[str, Any], etag: str, headers: list[tuple[str, str]]) -> bool:
+        if "HTTP_IF_NONE_MATCH" in environ:
+            return etag_matches(environ["HTTP_IF_NONE_MATCH"], etag)
+        since = environ.get("HTTP_IF_MODIFIED_SINCE")
+        modified = next((v for n, v in headers if n == "Last-Modified"), None)
+        if not since or not modified:
+            return False
+        try:
+            return parsedate_to_datetime(modified) <= parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False

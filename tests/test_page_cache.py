@@ -1,0 +1,205 @@
+"""The page cache: anonymous visitors get public pages from it, staff never do, and any
+change to what a page shows is on that page at the next request."""
+
+import gzip
+from collections.abc import Callable
+from typing import Any
+
+import lxml.html
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from taggit.models import Tag
+
+from principles.models import Principle, TextBlock
+from resources.models import Creator, Link, Resource
+from tests.conftest import Answer, submit, through_site
+
+
+def text(answer: Answer) -> str:
+    return " ".join(lxml.html.fromstring(answer.body).text_content().split())
+
+
+def titles_in_order(answer: Answer) -> list[str]:
+    document = lxml.html.fromstring(answer.body)
+    return [
+        " ".join(h.text_content().split())
+        for h in document.xpath("//ol[@class='resource-list']/li/h3")
+    ]
+
+
+def test_a_second_visit_is_served_from_the_cache_with_one_query(seeded: None) -> None:
+    first = through_site("/")
+    with CaptureQueriesContext(connection) as queries:
+        second = through_site("/")
+    assert (first.headers["X-Cache"], second.headers["X-Cache"]) == ("miss", "hit")
+    assert second.body == first.body
+    assert len(queries) == 1  # the generation token, nothing else
+    assert second.headers["Content-Security-Policy"] == first.headers["Content-Security-Policy"]
+
+
+def test_signed_in_staff_bypass_the_cache(seeded: None, staff_client: Any) -> None:
+    through_site("/resources/opennotes/")  # an anonymous visit fills the cache
+    Resource.objects.filter(slug="opennotes").update(is_published=False)  # no signal: stale
+    session = staff_client.cookies[settings.SESSION_COOKIE_NAME].value
+    staff = through_site(
+        "/resources/opennotes/", HTTP_COOKIE=f"{settings.SESSION_COOKIE_NAME}={session}"
+    )
+    assert "X-Cache" not in staff.headers
+    assert "private" in staff.headers["Cache-Control"]
+    assert "draft" in text(staff).lower()  # the preview banner: rendered for them, now
+
+
+def test_pages_with_a_cookie_or_an_error_are_not_kept(seeded: None) -> None:
+    assert through_site("/no-such-page/").status == 404
+    assert "X-Cache" not in through_site("/no-such-page/").headers
+    login = f"/{settings.ADMIN_PATH}login/"
+    assert "X-Cache" not in through_site(login).headers
+    posted = through_site("/", method="POST")
+    assert posted.status == 405
+    assert "X-Cache" not in posted.headers
+
+
+def resource(slug: str = "opennotes") -> Resource:
+    return Resource.objects.get(slug=slug)
+
+
+def rename_resource_in_the_admin(client: Any) -> str:
+    url = f"/{settings.ADMIN_PATH}resources/resource/{resource().pk}/change/"
+    assert submit(client, url, {"title": "OpenNotes, renamed by staff"}).status_code == 302
+    return "OpenNotes, renamed by staff"
+
+
+def add_link(client: Any) -> str:
+    Link.objects.create(resource=resource(), label="A mirror kept by staff",
+                        url="https://mirror.example.org/notes", position=9)  # fmt: skip
+    return "A mirror kept by staff"
+
+
+def change_creator(client: Any) -> str:
+    Creator.objects.create(resource=resource(), family_name="Newauthor", given_names="Nia",
+                           position=9)  # fmt: skip
+    return "Newauthor"
+
+
+def rename_topic(client: Any) -> str:
+    tag = Tag.objects.filter(resources_taggedresource_items__content_object=resource()).first()
+    assert tag is not None
+    tag.name = "A renamed topic"
+    tag.save()
+    return "A renamed topic"
+
+
+def add_topic(client: Any) -> str:
+    resource().tags.add("freshly added topic")
+    return "freshly added topic"
+
+
+def edit_principle(client: Any) -> str:
+    principle = Principle.objects.first()
+    assert principle is not None
+    principle.text = "A principle the staff just rewrote."
+    principle.save()
+    return "A principle the staff just rewrote."
+
+
+def edit_text_block(client: Any) -> str:
+    block = TextBlock.objects.on_page(TextBlock.Page.RESOURCES).first()
+    assert block is not None
+    block.body = "Mission text the staff just rewrote."
+    block.save()
+    return "Mission text the staff just rewrote."
+
+
+CHANGES: list[tuple[Callable[[Any], str], str]] = [
+    (rename_resource_in_the_admin, "/resources/opennotes/"),
+    (add_link, "/resources/opennotes/"),
+    (change_creator, "/resources/opennotes/"),
+    (rename_topic, "/resources/opennotes/"),
+    (add_topic, "/resources/opennotes/"),
+    (edit_principle, "/"),
+    (edit_text_block, "/"),
+]
+
+
+@pytest.mark.parametrize(("change", "path"), CHANGES, ids=[c.__name__ for c, _ in CHANGES])
+def test_each_kind_of_change_is_on_the_public_page_at_the_next_request(
+    seeded: None, editor_client: Any, change: Callable[[Any], str], path: str
+) -> None:
+    through_site(path)
+    assert through_site(path).headers["X-Cache"] == "hit"
+    expected = change(editor_client)
+    after = through_site(path)
+    assert after.headers["X-Cache"] == "miss"
+    assert expected in text(after)
+
+
+def test_a_new_order_is_on_the_list_at_the_next_request(seeded: None) -> None:
+    before = titles_in_order(through_site("/"))
+    first, second = Resource.objects.listed().in_list_order()[:2]
+    first.position, second.position = second.position, first.position
+    first.save()
+    second.save()
+    after = titles_in_order(through_site("/"))
+    assert after[:2] == [before[1], before[0]]
+
+
+def test_a_deleted_resource_leaves_the_list_at_the_next_request(seeded: None) -> None:
+    assert "OpenNotes" in " ".join(titles_in_order(through_site("/")))
+    resource().delete()
+    assert "OpenNotes" not in " ".join(titles_in_order(through_site("/")))
+
+
+def test_a_matching_etag_gets_304_until_the_page_changes(seeded: None) -> None:
+    first = through_site("/")
+    etag = first.headers["ETag"]
+    again = through_site("/", HTTP_IF_NONE_MATCH=etag)
+    assert (again.status, again.body) == (304, b"")
+    assert again.headers["ETag"] == etag
+    assert through_site("/", HTTP_IF_NONE_MATCH='"something-else"').status == 200
+    edit_principle(None)
+    changed = through_site("/", HTTP_IF_NONE_MATCH=etag)
+    assert changed.status == 200
+    assert changed.headers["ETag"] != etag
+
+
+def test_last_modified_answers_if_modified_since(seeded: None) -> None:
+    first = through_site("/")
+    modified = first.headers["Last-Modified"]
+    assert through_site("/", HTTP_IF_MODIFIED_SINCE=modified).status == 304
+    assert through_site("/", HTTP_IF_MODIFIED_SINCE="Mon, 01 Jan 2001 00:00:00 GMT").status == 200
+    assert through_site("/", HTTP_IF_MODIFIED_SINCE="not a date").status == 200
+
+
+def test_html_is_compressed_for_clients_that_accept_gzip(seeded: None) -> None:
+    plain = through_site("/")
+    zipped = through_site("/", HTTP_ACCEPT_ENCODING="br, gzip;q=0.8")
+    refused = through_site("/", HTTP_ACCEPT_ENCODING="gzip;q=0")
+    assert "Content-Encoding" not in plain.headers
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped.body) == plain.body
+    assert len(zipped.body) < len(plain.body) / 2
+    assert int(zipped.headers["Content-Length"]) == len(zipped.body)
+    assert "Accept-Encoding" in zipped.headers["Vary"]
+    assert zipped.headers["ETag"] != plain.headers["ETag"]
+    assert "Content-Encoding" not in refused.headers
+
+
+def test_the_admin_is_never_compressed_or_cached(seeded: None, staff_client: Any) -> None:
+    session = staff_client.cookies[settings.SESSION_COOKIE_NAME].value
+    answer = through_site(
+        f"/{settings.ADMIN_PATH}resources/resource/",
+        HTTP_COOKIE=f"{settings.SESSION_COOKIE_NAME}={session}",
+        HTTP_ACCEPT_ENCODING="gzip",
+    )
+    assert answer.status == 200
+    assert "Content-Encoding" not in answer.headers  # it carries a CSRF token: no BREACH
+    assert "X-Cache" not in answer.headers
+
+
+def test_head_is_answered_from_the_cache_without_a_body(seeded: None) -> None:
+    full = through_site("/")
+    head = through_site("/", method="HEAD")
+    assert (head.status, head.body, head.headers["X-Cache"]) == (200, b"", "hit")
+    assert head.headers["Content-Length"] == str(len(full.body))
