@@ -9,7 +9,8 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import connection
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -59,10 +60,18 @@ def through_site(path: str, method: str = "GET", **environ: str) -> Answer:
     def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
         started[:] = [status, headers]
 
-    result = application(request, start_response)
-    body = b"".join(result)
-    if hasattr(result, "close"):
-        result.close()
+    # As the test client does: the test's transaction holds the connection, so Django must
+    # not close it at the start or end of the request.
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    try:
+        result = application(request, start_response)
+        body = b"".join(result)
+        if hasattr(result, "close"):
+            result.close()
+    finally:
+        for signal in (request_started, request_finished):
+            signal.connect(close_old_connections)
     return Answer(int(started[0].split()[0]), dict(started[1]), body)
 
 

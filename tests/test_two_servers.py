@@ -1,0 +1,144 @@
+"""Two app servers (gunicorn, production settings) on one database and one cache: a staff
+edit made through one is on the public page of the other at the next request.
+
+On PostgreSQL with Redis (CI's second pass) that is the deployment the README describes
+for sites that outgrow one machine; on SQLite the two share one database file, and each
+keeps its own cache, which the generation token retires all the same.
+"""
+
+import http.client
+import os
+import secrets
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import lxml.html
+from django.conf import settings
+
+from spm_site.servecheck import HOST, free_port, serving
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def scratch_database(tmp_path: Path) -> Iterator[str]:
+    """A database of the kind the suite runs on, made for this test and dropped after."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        yield f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+        return
+    import psycopg
+
+    name = f"spm_two_servers_{secrets.token_hex(4)}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+class Browser:
+    """Just enough of a browser for the admin over plain HTTP behind a (pretend) proxy:
+    it keeps cookies, even the Secure ones, and says it came over HTTPS."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, dict, str]:
+        connection = http.client.HTTPConnection(HOST, self.port, timeout=30)
+        headers = {"X-Forwarded-Proto": "https", "Origin": f"https://{HOST}:{self.port}"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urlencode(form, doseq=True)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        text = response.read().decode()
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie":
+                key, _, rest = value.partition("=")
+                self.cookies[key] = rest.split(";")[0]
+        connection.close()
+        return response.status, dict(response.getheaders()), text
+
+    def form(self, path: str) -> dict[str, object]:
+        status, _, text = self.request("GET", path)
+        assert status == 200, (path, status)
+        form = [f for f in lxml.html.fromstring(text).forms if f.method.lower() == "post"][-1]
+        values: dict[str, object] = {}
+        for name, value in form.form_values():
+            values.setdefault(name, [])
+            values[name].append(value)  # type: ignore[union-attr]
+        return values
+
+
+def title_on(port: int, path: str) -> tuple[str, str]:
+    """The page's <h1> as an anonymous visitor sees it, and whether the cache served it."""
+    status, headers, text = Browser(port).request("GET", path)
+    assert status == 200
+    heading = lxml.html.fromstring(text).xpath("//h1")[0].text_content()
+    return " ".join(heading.split()), headers.get("X-Cache", "")
+
+
+def test_an_edit_through_one_server_shows_on_the_other_at_once(tmp_path: Path) -> None:
+    with scratch_database(tmp_path) as database, ExitStack() as servers:
+        env = {
+            **os.environ,
+            "DJANGO_ENV": "production",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": HOST,
+            "SITE_URL": "https://resources.example.org",
+            "DATABASE_URL": database,
+            "WEB_CONCURRENCY": "1",
+            "LOG_LEVEL": "WARNING",
+            "DJANGO_SUPERUSER_PASSWORD": "a long enough password",
+        }
+        for command in (["migrate", "--no-input"], ["seed"],
+                        ["createsuperuser", "--no-input", "--username", "staff",
+                         "--email", "staff@example.org"]):  # fmt: skip
+            subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env,
+                           check=True, capture_output=True)  # fmt: skip
+        ports = []
+        for _ in range(2):
+            port = free_port()
+            gunicorn = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"]
+            servers.enter_context(
+                serving(
+                    gunicorn, port, "gunicorn", 60, cwd=ROOT, env={**env, "BIND": f"{HOST}:{port}"}
+                )
+            )
+            ports.append(port)
+        first, second = ports
+        path = "/resources/opennotes/"
+        title_on(second, path)
+        before, cached = title_on(second, path)
+        assert cached == "hit"
+
+        staff = Browser(first)
+        login = f"/{settings.ADMIN_PATH}login/"
+        form = staff.form(login)
+        form.update(username="staff", password="a long enough password")
+        assert staff.request("POST", login, form)[0] == 302
+        status, _, changes = staff.request(
+            "GET", f"/{settings.ADMIN_PATH}resources/resource/?q=opennotes"
+        )
+        assert status == 200
+        link = lxml.html.fromstring(changes).xpath("//table[@id='result_list']//th/a/@href")[0]
+        form = staff.form(link)
+        form["title"] = ["OpenNotes, edited on the first server"]
+        form["_save"] = ["Save"]
+        assert staff.request("POST", link, form)[0] == 302
+
+        after, cached = title_on(second, path)
+        assert after == "OpenNotes, edited on the first server" != before
+        assert cached == "miss"
+        assert title_on(second, path)[1] == "hit"
