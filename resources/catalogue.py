@@ -102,6 +102,7 @@ class Results:
     terms: list[str]
     pages: list[dict[str, Any]]
     clear: list[dict[str, str]]
+    generation: int | None = None  # the token the tallies were made under
 
 
 def filtered(choices: Choices, found: Match, with_kind: bool = True) -> Any:
@@ -240,4 +241,6 @@ def find(choices: Choices) -> Results:
                 "url": choices.query(tag=others, page=""),
             }
         )
-    return Results(choices, page, paginator.count, kinds, topics, found.terms, pages, clear)
+    return Results(
+        choices, page, paginator.count, kinds, topics, found.terms, pages, clear, counted["token"]
+    )

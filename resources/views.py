@@ -1,10 +1,14 @@
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.functional import cached_property
 from django.views.decorators.cache import cache_control
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
@@ -19,6 +23,24 @@ from .models import Resource, ResourceQuerySet
 from .qr import qr_svg
 
 
+class ListPaginator(Paginator):
+    """The list's length, kept in the cache under the generation token (any change to
+    the content retires it), so a page whose rendering is cached needs no count query."""
+
+    def __init__(self, *args: Any, generation: int | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.generation = generation
+
+    @cached_property
+    def count(self) -> int:
+        key = f"resource-list-count:{self.generation}"
+        found = cache.get(key)
+        if found is None:
+            found = super().count
+            cache.set(key, found, settings.PAGE_CACHE_SECONDS or 60)
+        return found
+
+
 class ResourceListView(ListView):
     """The Resources for Providers page: principles, mission text, the curated list."""
 
@@ -26,8 +48,15 @@ class ResourceListView(ListView):
     context_object_name = "resources"
     paginate_by = 50  # a bad page number gets the styled 404
 
+    def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        super().setup(request, *args, **kwargs)
+        self.generation = pagecache.token()
+
     def get_queryset(self):
         return Resource.objects.listed().in_list_order().with_list_details()
+
+    def get_paginator(self, queryset: Any, per_page: int, *args: Any, **kwargs: Any) -> Paginator:
+        return ListPaginator(queryset, per_page, *args, generation=self.generation, **kwargs)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -37,7 +66,7 @@ class ResourceListView(ListView):
         number = f"?page={page.number}" if page.number > 1 else ""
         context["canonical_url"] = absolute_url(self.request.path + number)
         # Made only when the cached rendering of the list is missing (see the template).
-        context["generation"] = pagecache.token()
+        context["generation"] = self.generation
         context["json_ld"] = lambda: linked_data.json_ld(
             linked_data.list_json_ld(context["resources"], start=page.start_index())
         )
@@ -194,6 +223,7 @@ def catalogue(request: HttpRequest, tag: str | None = None) -> HttpResponse:
         "resources/catalogue.html",
         {
             "results": results,
+            "generation": results.generation,
             "choices": choices,
             "search_query": choices.q,
             "topic": topic,

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class SiteConfig(AppConfig):
@@ -12,3 +13,5 @@ class SiteConfig(AppConfig):
         from . import pagecache
 
         pagecache.connect()
+        # A release (which migrates) may change any page: retire what was cached.
+        post_migrate.connect(pagecache.bump_after_migrate, sender=self)

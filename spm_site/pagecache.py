@@ -23,6 +23,7 @@ import gzip
 import hashlib
 import secrets
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
@@ -81,6 +82,11 @@ def bump(**kwargs: Any) -> None:
     if not Generation.objects.filter(pk=1).update(**new):
         Generation.objects.bulk_create([Generation(pk=1, **new)], ignore_conflicts=True)
         Generation.objects.filter(pk=1).update(**new)
+
+
+def bump_after_migrate(**kwargs: Any) -> None:
+    with suppress(DatabaseError):  # migrated back to before the generation table
+        bump()
 
 
 def connect() -> None:

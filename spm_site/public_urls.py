@@ -5,6 +5,9 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 from django.templatetags.static import static
+from django.utils.functional import SimpleLazyObject
+
+from spm_site import pagecache
 
 DEFAULT_TITLE = "Participatory Medicine Resources for Providers"
 DEFAULT_DESCRIPTION = (
@@ -38,4 +41,6 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "page_description": DEFAULT_DESCRIPTION,
         "og_type": "website",
         "share_image": {**SHARE_IMAGE, "url": absolute_url(static(SHARE_IMAGE_PATH))},
+        # What cached fragments are filed under (read only if a template asks).
+        "generation": SimpleLazyObject(pagecache.token),
     }

@@ -8,6 +8,7 @@ from typing import Any
 import lxml.html
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from taggit.models import Tag
@@ -203,3 +204,11 @@ def test_head_is_answered_from_the_cache_without_a_body(seeded: None) -> None:
     head = through_site("/", method="HEAD")
     assert (head.status, head.body, head.headers["X-Cache"]) == (200, b"", "hit")
     assert head.headers["Content-Length"] == str(len(full.body))
+
+
+def test_a_release_retires_every_cached_page(seeded: None) -> None:
+    """A release migrates; new templates must not be hidden behind old cached pages."""
+    through_site("/")
+    assert through_site("/").headers["X-Cache"] == "hit"
+    call_command("migrate", verbosity=0)
+    assert through_site("/").headers["X-Cache"] == "miss"
