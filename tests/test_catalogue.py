@@ -217,3 +217,19 @@ def test_no_parameters_give_a_5xx(seeded, params):
     assert response.status_code < 500, params
     if response.status_code == 200:
         lxml.html.fromstring(response.content.decode())
+
+
+def test_each_search_marks_its_own_words_in_an_item_it_shares_with_another(client, make_resource):
+    resource = make_resource(title="Alpha and beta guide")
+
+    def marked(query: str) -> list[str]:
+        document = page(client.get(CATALOGUE, {"q": query}))
+        return document.xpath(f"//li[@id='{resource.slug}']//h3//mark/text()")
+
+    assert marked("alpha") == ["Alpha"]
+    assert marked("beta") == ["beta"]
+    resource.title = "Alpha and gamma guide"
+    resource.save()
+    assert marked("alpha") == ["Alpha"]
+    title = page(client.get(CATALOGUE, {"q": "alpha"})).xpath(f"//li[@id='{resource.slug}']//h3")
+    assert title[0].text_content() == "Alpha and gamma guide"
