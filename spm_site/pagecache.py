@@ -62,6 +62,14 @@ def token() -> int | None:
     return row[0] if row else None
 
 
+def token_for_templates() -> int | None:
+    """The token, or None when the database cannot say (an error page must still render)."""
+    try:
+        return token()
+    except DatabaseError:
+        return None
+
+
 def changed_at() -> Any:
     from .models import Generation
 
