@@ -8,12 +8,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test lint check backup lock audit loadtest slowclients bench setup install migrate seed static clean
+.PHONY: run test lint check backup lock audit loadtest slowclients bench setup install checkers migrate seed static clean
 
 run: setup
 	$(BIN)/gunicorn --config gunicorn.conf.py
 
-test: install static
+test: install static checkers
+	@command -v chromium >/dev/null 2>&1 || echo "Chromium is not installed: the browser tests will be skipped (apt-get install chromium)."
+	@command -v java >/dev/null 2>&1 || echo "Java is not installed: the HTML checks will be skipped (apt-get install default-jre-headless)."
 	$(BIN)/pytest
 
 lint: install
@@ -64,6 +66,15 @@ $(VENV)/.installed: requirements.lock
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
 	@touch $@
 
+# axe-core and the Nu HTML checker, exactly as package-lock.json says (its optional
+# dependencies are left out).
+checkers: node_modules/.installed
+
+node_modules/.installed: package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --omit=optional --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm is not installed: the accessibility and HTML checks will be skipped (install Node.js and npm)."; fi
+
 # After changing the dependencies in pyproject.toml: resolve them again, with hashes.
 lock: install
 	$(BIN)/uv pip compile pyproject.toml --extra scale --group dev --generate-hashes \
@@ -83,4 +94,4 @@ static: install
 	$(MANAGE) collectstatic --no-input --verbosity 0
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache .mypy_cache .ruff_cache *.egg-info
