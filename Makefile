@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test lint check backup lock audit loadtest slowclients bench setup install checkers migrate seed static clean
+.PHONY: run test lint check backup lock audit loadtest slowclients bench lighthouse setup install checkers migrate seed static clean
 
 run: setup
 	$(BIN)/gunicorn --config gunicorn.conf.py
@@ -55,6 +55,11 @@ bench: install static
 		DATABASE_URL=$(BENCH_POSTGRES_URL) $(MANAGE) bench_search; \
 	else echo "PostgreSQL: set BENCH_POSTGRES_URL=postgres://…/scratch to measure it too."; fi
 
+# The four Lighthouse scores of the home page and a resource page, served by gunicorn with
+# production settings on loopback and audited in Debian's Chromium.
+lighthouse: install static node_modules/.lighthouse
+	$(MANAGE) lighthouse
+
 setup: install migrate seed static
 
 install: $(VENV)/.installed
@@ -66,14 +71,18 @@ $(VENV)/.installed: requirements.lock
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
 	@touch $@
 
-# axe-core and the Nu HTML checker, exactly as package-lock.json says (its optional
-# dependencies are left out).
+# axe-core and the Nu HTML checker, exactly as package-lock.json says (Lighthouse, which is
+# large, is an optional dependency that only make lighthouse installs).
 checkers: node_modules/.installed
 
 node_modules/.installed: package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
 		npm ci --omit=optional --no-audit --no-fund --loglevel=error && touch $@; \
 	else echo "npm is not installed: the accessibility and HTML checks will be skipped (install Node.js and npm)."; fi
+
+node_modules/.lighthouse: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch node_modules/.installed $@
 
 # After changing the dependencies in pyproject.toml: resolve them again, with hashes.
 lock: install
