@@ -59,6 +59,12 @@ def skip_to_main(page: Page) -> None:
     assert page.evaluate("document.activeElement.id") == "main"
 
 
+def skip_admin_to_content(page: Page) -> None:
+    """The admin's own skip link, first on every page, passes its header and menu."""
+    press_tab_until(page, "a.skip-to-content-link", limit=1)
+    page.keyboard.press("Enter")
+
+
 @pytest.fixture
 def visitor(browser: Browser) -> Iterator[Page]:
     """Someone not signed in, on a phone."""
@@ -224,11 +230,12 @@ def test_provider_with_a_keyboard_searches_and_opens_a_resource(visitor: Page, l
     assert visitor.evaluate("document.activeElement.href") == link.url
 
 
-def test_staff_with_a_keyboard_signs_in_and_edits_a_summary(
+def test_staff_with_a_keyboard_edits_reorders_and_adds_a_link(
     staff: Page, visitor: Page, live_server, seeded
 ):
     resource = Resource.objects.get(slug="let-patients-help")
     detail = f"{live_server.url}{resource.get_absolute_url()}"
+    before = list_titles(visitor, live_server)
     visitor.goto(detail)
 
     staff.goto(f"{live_server.url}/admin/login/")
@@ -240,11 +247,31 @@ def test_staff_with_a_keyboard_signs_in_and_edits_a_summary(
     staff.keyboard.press("Enter")
     expect(staff).to_have_url(f"{live_server.url}/admin/")
 
+    # A new summary and a new link, in one save of the change form.
     staff.goto(f"{live_server.url}/admin/resources/resource/{resource.pk}/change/")
+    skip_admin_to_content(staff)
     press_tab_until(staff, "#id_summary")
     staff.keyboard.press("ControlOrMeta+a")
     staff.keyboard.type("A short book of what patients can do, by a patient who did it.")
+    new_row = staff.locator("#id_links-INITIAL_FORMS").input_value()
+    press_tab_until(staff, f"#id_links-{new_row}-label", limit=120)
+    staff.keyboard.type("Listen to the author")
+    press_tab_until(staff, f"#id_links-{new_row}-url", limit=1)
+    staff.keyboard.type("https://example.org/let-patients-help-talk")
     press_tab_until(staff, "input[name=_save]")
+    staff.keyboard.press("Enter")
+    saved(staff)
+
+    # The first two resources swap places in the list's order column.
+    staff.goto(f"{live_server.url}/admin/resources/resource/")
+    first, second = (staff.locator(f"#id_form-{row}-position").input_value() for row in (0, 1))
+    press_tab_until(staff, "#id_form-0-position", limit=80)
+    staff.keyboard.press("ControlOrMeta+a")
+    staff.keyboard.type(second)
+    press_tab_until(staff, "#id_form-1-position", limit=10)
+    staff.keyboard.press("ControlOrMeta+a")
+    staff.keyboard.type(first)
+    press_tab_until(staff, "#changelist-form input[name=_save]", limit=80)
     staff.keyboard.press("Enter")
     saved(staff)
 
@@ -252,3 +279,7 @@ def test_staff_with_a_keyboard_signs_in_and_edits_a_summary(
     expect(visitor.locator(".lead")).to_have_text(
         "A short book of what patients can do, by a patient who did it."
     )
+    expect(visitor.get_by_role("link", name="Listen to the author", exact=True)).to_have_attribute(
+        "href", "https://example.org/let-patients-help-talk"
+    )
+    assert list_titles(visitor, live_server) == [before[1], before[0], *before[2:]]
