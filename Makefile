@@ -8,12 +8,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test lint check backup lock audit loadtest slowclients bench setup install migrate seed static clean
+.PHONY: run test lint check backup lock audit loadtest slowclients bench lighthouse setup install checkers migrate seed static clean
 
 run: setup
 	$(BIN)/gunicorn --config gunicorn.conf.py
 
-test: install static
+test: install static checkers
+	@command -v chromium >/dev/null 2>&1 || echo "Chromium is not installed: the browser tests will be skipped (apt-get install chromium)."
+	@command -v java >/dev/null 2>&1 || echo "Java is not installed: the HTML checks will be skipped (apt-get install default-jre-headless)."
 	$(BIN)/pytest
 
 lint: install
@@ -59,6 +61,11 @@ bench: install static
 		DATABASE_URL=$(BENCH_POSTGRES_URL) $(MANAGE) bench_search; \
 	else echo "PostgreSQL: set BENCH_POSTGRES_URL=postgres://…/scratch to measure it too."; fi
 
+# The four Lighthouse scores of the home page and a resource page, served by gunicorn with
+# production settings on loopback and audited in Debian's Chromium.
+lighthouse: install static node_modules/.lighthouse
+	$(MANAGE) lighthouse
+
 setup: install migrate seed static
 
 install: $(VENV)/.installed
@@ -69,6 +76,19 @@ $(VENV)/.installed: requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
 	@touch $@
+
+# axe-core and the Nu HTML checker, exactly as package-lock.json says (Lighthouse, which is
+# large, is an optional dependency that only make lighthouse installs).
+checkers: node_modules/.installed
+
+node_modules/.installed: package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --omit=optional --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm is not installed: the accessibility and HTML checks will be skipped (install Node.js and npm)."; fi
+
+node_modules/.lighthouse: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch node_modules/.installed $@
 
 # After changing the dependencies in pyproject.toml: resolve them again, with hashes.
 lock: install
@@ -89,4 +109,4 @@ static: install
 	$(MANAGE) collectstatic --no-input --verbosity 0
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -10,7 +10,6 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
-from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -22,6 +21,7 @@ from reversion_compare.admin import CompareVersionAdmin
 from taggit.models import Tag
 
 from spm_site.editing import ConcurrencyForm, SafeEditingAdmin, record
+from spm_site.table_forms import NamedRowsInlineFormSet
 
 from .models import Creator, FormerSlug, Link, Resource, TaggedResource, merge_topics
 
@@ -37,7 +37,7 @@ class LinkForm(forms.ModelForm):
             self.add_error(None, error)
 
 
-class LinkFormSet(BaseInlineFormSet):
+class LinkFormSet(NamedRowsInlineFormSet):
     """Checks the links as a whole: a resource with links has exactly one primary link."""
 
     def clean(self) -> None:
@@ -85,6 +85,7 @@ class CreatorForm(forms.ModelForm):
 class CreatorInline(admin.TabularInline):
     model = Creator
     form = CreatorForm
+    formset = NamedRowsInlineFormSet
     fields = ["role", "given_names", "family_name", "organisation", "credentials", "position"]
     extra = 1
     verbose_name_plural = "creators (in the order a citation lists them)"
@@ -152,7 +153,6 @@ class ResourceAdmin(SafeEditingAdmin):
     ]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["addresses", "first_published_at", "created_at", "updated_at"]
-    autocomplete_fields = ["superseded_by"]
     inlines = [CreatorInline, LinkInline]
     actions = ["mark_reviewed", "archive", "return_to_list"]
     # Topics are compared through the tagged items the history follows (taggit's manager

@@ -26,6 +26,8 @@ from django.utils.html import format_html
 from reversion.models import Version
 from reversion_compare.admin import CompareVersionAdmin
 
+from spm_site.table_forms import NamedRowForm
+
 
 class VersionedModel(models.Model):
     """A model whose saves are counted, so that a stale form can be told from a fresh one."""
@@ -109,6 +111,10 @@ class ConcurrencyForm(forms.ModelForm):
         return cleaned
 
 
+class ChangelistRowForm(NamedRowForm, ConcurrencyForm):
+    """A row of the list's editable columns: named fields, and no lost updates."""
+
+
 class SafeEditingAdmin(CompareVersionAdmin):
     """History, restore and compare (reversion), one revision per object, no lost updates."""
 
@@ -125,7 +131,7 @@ class SafeEditingAdmin(CompareVersionAdmin):
         return [(name, {**options, "fields": fields}), *fieldsets[1:]]
 
     def get_changelist_form(self, request: HttpRequest, **kwargs: Any) -> type[forms.ModelForm]:
-        return super().get_changelist_form(request, form=ConcurrencyForm, **kwargs)
+        return super().get_changelist_form(request, form=ChangelistRowForm, **kwargs)
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None

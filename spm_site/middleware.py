@@ -23,4 +23,6 @@ class SiteHeadersMiddleware:
             # Django answers a wrong method with an empty body; say what happened instead.
             response.content = render_to_string("405.html", {"allowed": response["Allow"]}, request)
             response["Content-Type"] = "text/html; charset=utf-8"
+            # CommonMiddleware, inside this one, has already counted the empty body.
+            response["Content-Length"] = str(len(response.content))
         return response

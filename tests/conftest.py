@@ -1,6 +1,9 @@
+import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from io import StringIO
+from pathlib import Path
 from typing import Any
 from wsgiref.util import setup_testing_defaults
 
@@ -13,10 +16,17 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from taggit.models import Tag
 
 from principles.models import Principle, TextBlock
 from resources.models import Creator, Link, Resource
 from spm_site.wsgi import application
+
+ROOT = Path(__file__).resolve().parent.parent
+# Installed from package-lock.json by `make checkers` (a prerequisite of `make test`).
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+NU_CHECKER = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
 # The client's order: the slugs of the eight resources as the seed loads them.
 CLIENT_ORDER = [
@@ -206,3 +216,69 @@ def principle_and_block(db: None) -> tuple[Principle, TextBlock]:
         Principle.objects.create(key="p", text="A principle.", position=1),
         TextBlock.objects.create(key="b", heading="A heading", body="A body.", position=1),
     )
+
+
+def needed(present: bool, message: str) -> None:
+    """Skip a test whose tool is not installed here; in CI, which installs every tool, fail it."""
+    if not present:
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core, the accessibility engine, as script text to run in a page."""
+    needed(AXE.exists(), "axe-core is not installed (make checkers runs npm ci)")
+    return AXE.read_text()
+
+
+@pytest.fixture(scope="session")
+def nu_checker() -> list[str]:
+    """The command that runs the Nu HTML checker (the W3C validator's engine)."""
+    java = shutil.which("java")
+    needed(java is not None, "Java is not installed (apt-get install default-jre-headless)")
+    needed(NU_CHECKER.exists(), "The Nu HTML checker is not installed (make checkers runs npm ci)")
+    return [str(java), "-jar", str(NU_CHECKER)]
+
+
+@dataclass(frozen=True)
+class PublicPage:
+    path: str
+    status: int = 200
+    method: str = "GET"
+
+
+@pytest.fixture
+def public_pages(seeded: None, make_resource: Callable[..., Resource]) -> list[PublicPage]:
+    """Every public HTML page, in each of its states, over the seed and enough more resources
+    for a second page of results and an archived resource with its replacement.
+
+    A new page joins the accessibility and HTML checks by being added here
+    (tests/test_html_validity.py fails while a page route is missing).
+    """
+    for _ in range(20):
+        make_resource()
+    make_resource(
+        title="A retired guide",
+        slug="retired-guide",
+        archived_at=timezone.now(),
+        superseded_by=Resource.objects.get(slug="opennotes"),
+    )
+    topics = Tag.objects.order_by("slug").values_list("slug", flat=True)
+    # Each resource of the seed; a generated one and an archived one stand for the rest.
+    details = [*CLIENT_ORDER, "resource-1", "retired-guide"]
+    return [
+        PublicPage("/"),
+        PublicPage("/about/"),
+        PublicPage("/handout/"),
+        PublicPage("/resources/"),
+        PublicPage("/resources/?page=2"),
+        PublicPage("/resources/?q=diagnose"),
+        PublicPage("/resources/?kind=book&sort=title"),
+        PublicPage("/resources/?q=xylophone"),
+        *(PublicPage(f"/resources/tags/{slug}/") for slug in topics),
+        *(PublicPage(f"/resources/{slug}/") for slug in details),
+        PublicPage("/no-such-page/", status=404),
+        PublicPage("/", status=405, method="POST"),
+    ]

@@ -40,6 +40,8 @@ def test_public_pages_answer_get_and_head_only(client, seeded, path, method):
     assert response.status_code == 405
     assert response["Allow"] == "GET, HEAD"
     assert main_text(response).startswith("That kind of request is not accepted here")
+    # A browser reads no more of the body than Content-Length says.
+    assert int(response["Content-Length"]) == len(response.content)
     shows_no_internals(response)
 
 

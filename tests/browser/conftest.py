@@ -1,9 +1,12 @@
 """Browser tests: Debian's Chromium driven by Playwright, against pytest-django's live server."""
 
+import importlib
 import os
 import shutil
 
 import pytest
+from django.apps import apps
+from django.contrib.auth.models import Group
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -34,3 +37,16 @@ def plain_static_names(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture
+def editors_group(transactional_db: None) -> Group:
+    """The Editors group as its migration makes it.
+
+    The live server's tests empty every table between tests, and with them the rows that
+    data migrations wrote; Django recreates the permissions, and this the group.
+    """
+    migration = importlib.import_module("resources.migrations.0006_editors_group")
+    group, _ = Group.objects.get_or_create(name=migration.GROUP)
+    group.permissions.set(migration.permissions(apps))
+    return group

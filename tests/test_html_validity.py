@@ -1,0 +1,91 @@
+"""Every public page is valid HTML by the current Nu HTML checker (the W3C validator's engine)."""
+
+import json
+import subprocess
+from pathlib import Path
+
+from django.test import Client, RequestFactory
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.views.defaults import server_error
+
+from .conftest import PublicPage
+
+# Routes that answer with something other than an HTML page.
+NOT_HTML = {
+    "resources:card",
+    "resources:citation",
+    "resources:citations",
+    "resources:short",
+    "resources:feed",
+    "resources:tag-feed",
+    "sitemap",
+    "robots.txt",
+    "healthz",  # plain text, for load balancers
+}
+
+
+def route_names(resolver: URLResolver, namespace: str = "") -> set[str]:
+    """The name of every public route (the admin is checked on its own)."""
+    names = set()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.app_name != "admin":
+                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                names |= route_names(pattern, inner)
+        elif isinstance(pattern, URLPattern):
+            names.add(f"{namespace}{pattern.name}" if pattern.name else str(pattern.pattern))
+    return names
+
+
+def error_pages() -> dict[str, bytes]:
+    """The error pages no ordinary link reaches, rendered as the site would send them."""
+    bad_host = Client().get("/", headers={"host": "attacker.example"})
+    forged = Client(enforce_csrf_checks=True).post("/admin/login/", {"username": "x"})
+    crashed = server_error(RequestFactory().get("/"))
+    assert (bad_host.status_code, forged.status_code, crashed.status_code) == (400, 403, 500)
+    return {"400": bad_host.content, "403 CSRF": forged.content, "500": crashed.content}
+
+
+def test_every_public_page_is_valid_html(
+    client: Client, public_pages: list[PublicPage], nu_checker: list[str], tmp_path: Path
+):
+    sources: dict[str, str] = {}
+    for number, public in enumerate(public_pages):
+        response = client.generic(public.method, public.path)
+        assert response.status_code == public.status, public
+        assert response["Content-Type"].startswith("text/html"), public
+        name = f"{number:03d}.html"
+        (tmp_path / name).write_bytes(response.content)
+        sources[name] = f"{public.method} {public.path}"
+    for status, content in error_pages().items():
+        name = f"error-{status.replace(' ', '-')}.html"
+        (tmp_path / name).write_bytes(content)
+        sources[name] = f"the {status} page"
+
+    # One run for every page: the checker's Java start-up is most of its time.
+    checked = subprocess.run(
+        [*nu_checker, "--errors-only", "--format", "json", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+    messages = json.loads(checked.stderr or checked.stdout)["messages"]
+    errors = [
+        f"{sources[Path(m['url']).name]}, line {m.get('lastLine')}: {m['message']}"
+        for m in messages
+    ]
+    assert not errors, "\n".join(errors)
+    assert checked.returncode == 0, checked.stderr
+
+
+def test_every_html_route_is_among_the_checked_pages(public_pages: list[PublicPage]):
+    """A page added to the site must join public_pages, and so the axe and HTML checks."""
+    checked = {
+        resolve(public.path.split("?")[0]).view_name
+        for public in public_pages
+        if public.status != 404
+    }
+    unchecked = route_names(get_resolver()) - NOT_HTML - checked
+    assert unchecked == set()
