@@ -16,7 +16,7 @@ from reversion.models import Version
 
 from resources import link_health
 from resources.models import Link, LinkHealth, Resource
-from tests.conftest import form_values, page, submit
+from tests.conftest import count_queries, form_values, page, submit
 
 TIMEOUT = "0.5"  # seconds: the "never answers" page sleeps longer than this
 State = LinkHealth.State
@@ -636,3 +636,67 @@ def test_use_the_new_address_needs_a_post_and_a_move(linked, editor_client, clie
     assert Link.objects.get(pk=link.pk).url == "https://b.example/fine"
     assert client.post(url).status_code == 302  # to the sign-in page
     assert client.get(ATTENTION).status_code == 302
+
+
+# Providers: the detail page and the list
+
+
+def test_the_detail_page_says_when_a_link_was_checked_and_marks_a_broken_one(linked, client):
+    resource = linked("https://a.example/fine", "https://a.example/gone")
+    checked = timezone.now()
+    found("https://a.example/fine", State.OK, last_ok_at=checked)
+    found("https://a.example/gone", State.BROKEN, status_code=404, failures=2, last_ok_at=checked)
+
+    document = page(client.get(resource.get_absolute_url()))
+    items = document.xpath("//ul[@class='links']/li")
+    notes = [
+        " ".join(item.xpath("string(.//*[contains(@class, 'link-health')])").split())
+        for item in items
+    ]
+    day = timezone.localdate(checked)
+    assert notes == [
+        f"Link checked on {day.day} {day:%B %Y}",
+        "Link may be broken · archived copy of Link 2",
+    ]
+    assert items[0].xpath(".//time/@datetime") == [f"{day:%Y-%m-%d}"]
+    assert items[1].xpath(".//a[contains(., 'archived copy')]/@href") == [
+        "https://web.archive.org/web/https://a.example/gone"
+    ]
+    assert items[1].xpath("(.//a)[1]/@href") == ["https://a.example/gone"]  # still offered
+
+
+def test_the_list_marks_a_broken_primary_link(linked, client):
+    linked("https://a.example/gone", title="Gone")
+    linked("https://b.example/fine", title="Fine")
+    found("https://a.example/gone", State.BROKEN, status_code=404, failures=2)
+    found("https://b.example/fine", State.OK, last_ok_at=timezone.now())
+
+    document = page(client.get("/"))
+    marks = {
+        item.get("id"): [
+            " ".join(m.text_content().split())
+            for m in item.xpath(".//*[contains(@class, 'link-health')]")
+        ]
+        for item in document.xpath("//li[contains(@class, 'resource')]")
+    }
+    assert marks == {"checked-1": ["Link may be broken · archived copy of Link 1"], "checked-2": []}
+    assert document.xpath("//li[@id='checked-1']//a[contains(., 'archived copy')]/@href") == [
+        "https://web.archive.org/web/https://a.example/gone"
+    ]
+
+
+def test_link_health_costs_the_public_pages_no_query_per_link(linked, client):
+    def make(count: int) -> None:
+        for _ in range(count):
+            n = Link.objects.count()
+            resource = linked(f"https://a.example/{n}", f"https://b.example/{n}")
+            for link in resource.links.all():
+                found(link.url, State.BROKEN, status_code=404, failures=2)
+
+    make(2)
+    first = Resource.objects.first()
+    assert first is not None
+    pages = ["/", "/resources/", first.get_absolute_url()]
+    few = [count_queries(client, url) for url in pages]
+    make(6)
+    assert [count_queries(client, url) for url in pages] == few
