@@ -42,8 +42,12 @@ slowclients: install static
 	$(MANAGE) slowclients
 
 # Search over 10,000 generated resources: on a scratch SQLite file, and on PostgreSQL when
-# BENCH_POSTGRES_URL names a scratch database (it is emptied first).
+# BENCH_POSTGRES_URL names a scratch database (it is emptied first). Then a link check of
+# 1,000 links to local sites with slow, silent and failing pages (loopback only).
 bench: install static
+	rm -f /tmp/spm-bench-links.sqlite3
+	DATABASE_URL=sqlite:////tmp/spm-bench-links.sqlite3 $(MANAGE) migrate --no-input --verbosity 0
+	DATABASE_URL=sqlite:////tmp/spm-bench-links.sqlite3 $(MANAGE) bench_links
 	rm -f /tmp/spm-bench.sqlite3
 	DATABASE_URL=sqlite:////tmp/spm-bench.sqlite3 $(MANAGE) migrate --no-input --verbosity 0
 	DATABASE_URL=sqlite:////tmp/spm-bench.sqlite3 $(MANAGE) bench_search

@@ -202,13 +202,13 @@ class Limits:
     """How hard a run may press: seconds per connect or read, requests at once."""
 
     timeout: float = 10.0
-    workers: int = 32
+    workers: int = 64
     per_host: int = 4
 
     @property
     def deadline(self) -> float:
-        """The most one link may take: a slow drip of bytes cannot hold a run open."""
-        return 2 * self.timeout
+        """The most one link may take in all (a slow drip of bytes resets read timeouts)."""
+        return 1.5 * self.timeout
 
 
 async def check_all(

@@ -700,3 +700,12 @@ def test_link_health_costs_the_public_pages_no_query_per_link(linked, client):
     few = [count_queries(client, url) for url in pages]
     make(6)
     assert [count_queries(client, url) for url in pages] == few
+
+
+def test_the_link_bench_runs_and_reports_its_time(db):
+    out = StringIO()
+    call_command("bench_links", "--links", "40", "--hosts", "4", "--timeout", TIMEOUT, stdout=out)
+    report = out.getvalue()
+    assert "40 links on 4 local sites" in report
+    assert "Checked 40 links in " in report
+    assert LinkHealth.objects.count() == 40

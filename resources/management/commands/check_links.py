@@ -24,7 +24,7 @@ class Command(BaseCommand):
             help="Seconds to wait to connect, or for each read (default %(default)s).",
         )
         parser.add_argument(
-            "--workers", type=int, default=32, help="Requests at once (default %(default)s)."
+            "--workers", type=int, default=64, help="Requests at once (default %(default)s)."
         )
         parser.add_argument(
             "--per-host",
