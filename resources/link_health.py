@@ -204,6 +204,8 @@ class Limits:
     timeout: float = 10.0
     workers: int = 64
     per_host: int = 4
+    # Seconds for the whole run, when someone waits for it; links not reached are skipped.
+    budget: float | None = None
 
     @property
     def deadline(self) -> float:
@@ -237,7 +239,11 @@ async def check_all(
                 outcome = await probe(client, url, limits.deadline)
             found(link_id, url, outcome)
 
-        await asyncio.gather(*(one(link_id, url) for link_id, url in targets))
+        try:
+            async with asyncio.timeout(limits.budget):
+                await asyncio.gather(*(one(link_id, url) for link_id, url in targets))
+        except TimeoutError:
+            pass  # out of time: what was found so far is recorded, the rest waits
 
 
 def judge(previous: LinkHealth | None, outcome: Outcome, now: datetime) -> dict[str, Any]:
@@ -293,6 +299,7 @@ def record_check(link_id: int, url: str, outcome: Outcome, now: datetime | None 
 class Summary:
     counts: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
+    unfinished: int = 0
 
     @property
     def checked(self) -> int:
@@ -307,6 +314,8 @@ class Summary:
         ]
         if self.counts["failed once"]:
             parts.append(f"{self.counts['failed once']} failed once (checked again next time)")
+        if self.unfinished:
+            parts.append(f"{self.unfinished} not reached in time")
         return f"Checked {self.checked} links in {self.seconds:.1f} s: {', '.join(parts)}."
 
 
@@ -333,11 +342,14 @@ def check_links(links: Iterable[Link], limits: Limits | None = None) -> Summary:
     started = time.monotonic()
     worker = threading.Thread(target=run, name="link-checks", daemon=True)
     worker.start()
+    received = 0
     while (item := outcomes.get()) is not None:
+        received += 1
         state = record_check(*item)
         if state:
             summary.counts[state] += 1
     worker.join()
+    summary.unfinished = len(targets) - received
     summary.seconds = time.monotonic() - started
     if errors:
         raise errors[0]

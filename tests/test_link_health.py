@@ -709,3 +709,16 @@ def test_the_link_bench_runs_and_reports_its_time(db):
     assert "40 links on 4 local sites" in report
     assert "Checked 40 links in " in report
     assert LinkHealth.objects.count() == 40
+
+
+def test_a_run_with_a_budget_stops_in_time_and_records_what_it_found(site, linked):
+    linked(site.url("/ok"), site.url("/never-answers"))
+    started = time.monotonic()
+    summary = link_health.check_links(Link.objects.all(), link_health.Limits(timeout=5, budget=1))
+    assert time.monotonic() - started < 2
+    assert (summary.checked, summary.unfinished) == (1, 1)
+    assert str(summary).endswith(
+        "1 ok, 0 moved, 0 broken, 0 could not verify, 1 not reached in time."
+    )
+    assert health(site.url("/ok")).state == State.OK
+    assert current(site.url("/never-answers")) is None
