@@ -8,6 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
 from typing import Any
 
+import httpx
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
@@ -88,12 +89,28 @@ class Site:
                     self.send(302, Location=f"/chain-{hop + 1}")
                 elif path == "/never-answers":
                     time.sleep(3)
+                elif path == "/drip":
+                    self.send_drip()
                 elif path == "/huge":
                     self.send_huge()
                 elif path == "/flaky":
                     self.send(site.flaky, html_page("Flaky"))
                 else:
                     self.send(404, html_page("Not found"))
+
+            def send_drip(self) -> None:
+                """A page sent a byte at a time: each read comes within the read timeout."""
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", "1000")
+                self.end_headers()
+                try:
+                    for _ in range(50):
+                        self.wfile.write(b" ")
+                        self.wfile.flush()
+                        time.sleep(0.2)
+                except OSError:
+                    pass
 
             def send_huge(self) -> None:
                 """An endless page: the checker must stop reading after its first bytes."""
@@ -297,6 +314,15 @@ def test_only_the_start_of_a_huge_page_is_read(site, linked):
     # Sockets buffer a few megabytes at most; the page is 200 MB.
     time.sleep(0.2)
     assert site.huge_sent < 20 * 1024 * 1024
+
+
+def test_a_page_that_drips_a_byte_at_a_time_is_cut_off(site, linked):
+    linked(site.url("/drip"))
+    started = time.monotonic()
+    check()
+    assert time.monotonic() - started < 3  # the page would take 10 s
+    dripped = health(site.url("/drip"))
+    assert (dripped.problem, dripped.failures) == ("timed out", 1)
 
 
 def test_head_first_then_get_where_head_is_refused_or_for_a_page_title(site, linked):
@@ -611,6 +637,8 @@ def test_use_the_new_address_is_one_recorded_edit(linked, editor_client):
     (version,) = Version.objects.get_for_object(resource)
     assert version.revision.user.username == "volunteer"
     assert "changed to its new address https://b.example/new" in version.revision.get_comment()
+    recorded = [v.field_dict["url"] for v in version.revision.version_set.all() if v._model is Link]
+    assert recorded == ["https://b.example/new"]
     # What the check saw carries over: the new address was just found working.
     assert (health("https://b.example/new").state, health("https://b.example/new").title) == (
         State.OK,
@@ -722,3 +750,27 @@ def test_a_run_with_a_budget_stops_in_time_and_records_what_it_found(site, linke
     )
     assert health(site.url("/ok")).state == State.OK
     assert current(site.url("/never-answers")) is None
+
+
+def test_tls_and_dns_errors_could_be_ours_so_they_are_not_failures(site, linked):
+    # HTTPS to a server that speaks plain HTTP: the TLS handshake fails.
+    tls = site.url("/ok").replace("http://", "https://")
+    linked(tls)
+    check()
+    check()
+    refused = health(tls)
+    assert (refused.state, refused.problem, refused.failures) == (
+        State.UNVERIFIED,
+        "secure connection (TLS) failed",
+        0,
+    )
+
+    # A name that cannot be resolved, as the resolver reports it (no lookup made here).
+    try:
+        try:
+            raise socket.gaierror(-2, "Name or service not known")
+        except socket.gaierror as lookup:
+            raise httpx.ConnectError(str(lookup)) from lookup
+    except httpx.ConnectError as error:
+        outcome = link_health.connect_problem(error)
+    assert (outcome.verdict, outcome.problem) == (State.UNVERIFIED, "address not found (DNS)")
