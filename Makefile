@@ -45,9 +45,6 @@ slowclients: install static
 # BENCH_POSTGRES_URL names a scratch database (it is emptied first). Then a link check of
 # 1,000 links to local sites with slow, silent and failing pages (loopback only).
 bench: install static
-	rm -f /tmp/spm-bench-links.sqlite3
-	DATABASE_URL=sqlite:////tmp/spm-bench-links.sqlite3 $(MANAGE) migrate --no-input --verbosity 0
-	DATABASE_URL=sqlite:////tmp/spm-bench-links.sqlite3 $(MANAGE) bench_links
 	rm -f /tmp/spm-bench.sqlite3
 	DATABASE_URL=sqlite:////tmp/spm-bench.sqlite3 $(MANAGE) migrate --no-input --verbosity 0
 	DATABASE_URL=sqlite:////tmp/spm-bench.sqlite3 $(MANAGE) bench_search
@@ -56,6 +53,9 @@ bench: install static
 		DATABASE_URL=$(BENCH_POSTGRES_URL) $(MANAGE) flush --no-input && \
 		DATABASE_URL=$(BENCH_POSTGRES_URL) $(MANAGE) bench_search; \
 	else echo "PostgreSQL: set BENCH_POSTGRES_URL=postgres://…/scratch to measure it too."; fi
+	rm -f /tmp/spm-bench-links.sqlite3
+	DATABASE_URL=sqlite:////tmp/spm-bench-links.sqlite3 $(MANAGE) migrate --no-input --verbosity 0
+	DATABASE_URL=sqlite:////tmp/spm-bench-links.sqlite3 $(MANAGE) bench_links
 
 setup: install migrate seed static
 
