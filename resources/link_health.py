@@ -188,9 +188,12 @@ async def probe(client: httpx.AsyncClient, url: str, deadline: float) -> Outcome
         return failed("timed out")
     except httpx.ConnectError as error:
         return connect_problem(error)
+    except httpx.InvalidURL:
+        return failed("not a valid web address")
     except httpx.HTTPError as error:
-        # The server broke the exchange (closed the connection, spoke no HTTP...).
-        return failed(f"bad answer ({type(error).__name__})")
+        # The server broke the exchange: closed the connection, spoke no HTTP, sent a
+        # redirect to an address that cannot be parsed...
+        return failed(f"bad answer from the server: {error or type(error).__name__}"[:200])
     except Exception:
         # A fault of the checker says nothing about the site: never count it against one.
         logger.exception("Checking %s failed", url)

@@ -82,6 +82,8 @@ class Site:
                         self.send(405)
                     else:
                         self.send(200, html_page("GET only"))
+                elif path == "/bad-redirect":
+                    self.send(302, Location="http://[::1")
                 elif path in ("/loop-a", "/loop-b"):
                     self.send(301, Location="/loop-b" if path == "/loop-a" else "/loop-a")
                 elif path.startswith("/chain-"):
@@ -228,6 +230,7 @@ ANSWERS = {
     "/no-head": (State.OK, State.OK),
     "/loop-a": (State.UNKNOWN, State.BROKEN),
     "/chain-1": (State.UNKNOWN, State.BROKEN),
+    "/bad-redirect": (State.UNKNOWN, State.BROKEN),
     "/never-answers": (State.UNKNOWN, State.BROKEN),
     "/huge": (State.OK, State.OK),
 }
@@ -243,15 +246,18 @@ def test_each_answer_gets_its_state_and_two_failures_in_a_row_make_broken(site, 
         **{path: first_state for path, (first_state, _) in ANSWERS.items()},
         refused: State.UNKNOWN,
     }
-    assert "Checked 17 links" in first
-    assert "5 ok, 2 moved, 0 broken, 3 could not verify, 7 failed once" in first
+    assert "Checked 18 links" in first
+    assert "5 ok, 2 moved, 0 broken, 3 could not verify, 8 failed once" in first
 
     second = check()
     assert states(site) == {
         **{path: second_state for path, (_, second_state) in ANSWERS.items()},
         refused: State.BROKEN,
     }
-    assert "5 ok, 2 moved, 7 broken, 3 could not verify" in second
+    assert "5 ok, 2 moved, 8 broken, 3 could not verify" in second
+    assert health(site.url("/bad-redirect")).problem.startswith(
+        "bad answer from the server: Invalid URL in location header"
+    )
 
 
 def test_what_each_check_records(site, linked):
