@@ -315,7 +315,7 @@ def test_only_the_start_of_a_huge_page_is_read(site, linked):
     linked(site.url("/huge"))
     started = time.monotonic()
     check()
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 10
     assert health(site.url("/huge")).title == "Big page"
     # Sockets buffer a few megabytes at most; the page is 200 MB.
     time.sleep(0.2)
@@ -326,7 +326,7 @@ def test_a_page_that_drips_a_byte_at_a_time_is_cut_off(site, linked):
     linked(site.url("/drip"))
     started = time.monotonic()
     check()
-    assert time.monotonic() - started < 3  # the page would take 10 s
+    assert time.monotonic() - started < 5  # the page would take 10 s
     dripped = health(site.url("/drip"))
     assert (dripped.problem, dripped.failures) == ("timed out", 1)
 
@@ -410,6 +410,21 @@ def test_a_changed_title_is_flagged_until_the_resource_is_reviewed(site, linked,
     assert health(site.url("/title")).reviewed_title == "Domain for sale"
     attention = page(editor_client.get(reverse("admin:resources_resource_links")))
     assert attention.xpath("//section[@id='retitled']//tbody/tr") == []
+
+
+def test_a_review_date_typed_on_the_resource_page_accepts_the_new_titles(
+    site, linked, editor_client
+):
+    resource = linked(site.url("/title"))
+    check()
+    site.title = "A new name"
+    check()
+    assert health(site.url("/title")).title_changed
+    change = f"/admin/resources/resource/{resource.pk}/change/"
+    today = timezone.localdate()
+    response = submit(editor_client, change, {"last_reviewed_on": f"{today:%Y-%m-%d}"})
+    assert response.status_code == 302
+    assert health(site.url("/title")).reviewed_title == "A new name"
 
 
 def test_checks_cover_published_resources_or_those_named(site, linked):
@@ -749,7 +764,7 @@ def test_a_run_with_a_budget_stops_in_time_and_records_what_it_found(site, linke
     linked(site.url("/ok"), site.url("/never-answers"))
     started = time.monotonic()
     summary = link_health.check_links(Link.objects.all(), link_health.Limits(timeout=5, budget=1))
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 4  # the page would keep it waiting 5 s
     assert (summary.checked, summary.unfinished) == (1, 1)
     assert str(summary).endswith(
         "1 ok, 0 moved, 0 broken, 0 could not verify, 1 not reached in time."
