@@ -77,8 +77,10 @@ class Handler(BaseHTTPRequestHandler):
                         time.sleep(1)
                 case "/moved":
                     self.send(301, Location="/new")
+                case "/no-head" if self.command == "HEAD":
+                    self.send(405)
                 case "/no-head":
-                    self.send(405) if self.command == "HEAD" else self.send(200, page)
+                    self.send(200, page)
                 case "/missing":
                     self.send(404, b"Not found")
                 case "/error":
