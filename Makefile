@@ -47,7 +47,8 @@ slowclients: install static
 # 1. the public pages over 1,000 generated resources, loaded with wrk against gunicorn
 #    (production settings, pinned to one core) beside the Python floor and nginx;
 # 2. search over 10,000 generated resources: on a scratch SQLite file, and on PostgreSQL
-#    when BENCH_POSTGRES_URL names a scratch database (it is emptied first).
+#    when BENCH_POSTGRES_URL names a scratch database (it is emptied first);
+# 3. a link check of 1,000 links to local sites with slow, silent and failing pages.
 bench: install static
 	rm -f /tmp/spm-bench-pages.sqlite3 /tmp/spm-bench.sqlite3
 	DATABASE_URL=sqlite:////tmp/spm-bench-pages.sqlite3 $(MANAGE) migrate --no-input --verbosity 0
@@ -60,6 +61,9 @@ bench: install static
 		DATABASE_URL=$(BENCH_POSTGRES_URL) $(MANAGE) flush --no-input && \
 		DATABASE_URL=$(BENCH_POSTGRES_URL) $(MANAGE) bench_search; \
 	else echo "PostgreSQL: set BENCH_POSTGRES_URL=postgres://…/scratch to measure it too."; fi
+	rm -f /tmp/spm-bench-links.sqlite3
+	DATABASE_URL=sqlite:////tmp/spm-bench-links.sqlite3 $(MANAGE) migrate --no-input --verbosity 0
+	DATABASE_URL=sqlite:////tmp/spm-bench-links.sqlite3 $(MANAGE) bench_links
 
 # The four Lighthouse scores of the home page and a resource page, served by gunicorn with
 # production settings on loopback and audited in Debian's Chromium.

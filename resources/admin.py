@@ -7,15 +7,18 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import ActionLocation
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, F, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
 from reversion.models import Revision, Version
 from reversion_compare.admin import CompareVersionAdmin
 from taggit.models import Tag
@@ -23,7 +26,8 @@ from taggit.models import Tag
 from spm_site.editing import ConcurrencyForm, SafeEditingAdmin, record
 from spm_site.table_forms import NamedRowsInlineFormSet
 
-from .models import Creator, FormerSlug, Link, Resource, TaggedResource, merge_topics
+from . import link_health
+from .models import Creator, FormerSlug, Link, LinkHealth, Resource, TaggedResource, merge_topics
 
 
 class LinkForm(forms.ModelForm):
@@ -67,8 +71,24 @@ class LinkInline(admin.TabularInline):
     model = Link
     form = LinkForm
     formset = LinkFormSet
-    fields = ["label", "url", "is_primary", "position"]
+    fields = ["label", "url", "is_primary", "position", "check_state", "last_checked"]
+    readonly_fields = ["check_state", "last_checked"]
     extra = 1
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).select_related("health")
+
+    @admin.display(description="link check")
+    def check_state(self, link: Link) -> str:
+        health = link.current_health if link.pk else None
+        return health.describe() if health else "not checked yet"
+
+    @admin.display(description="last checked")
+    def last_checked(self, link: Link) -> str:
+        health = link.current_health if link.pk else None
+        if health is None:
+            return "\u2014"
+        return date_format(timezone.localtime(health.checked_at), "j F Y, H:i")
 
 
 class CreatorForm(forms.ModelForm):
@@ -103,6 +123,10 @@ class ResourceForm(ConcurrencyForm):
 
 # Actions staff can run on selected resources in the list, or on one from its own page.
 BOTH_PLACES = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
+# "Check links now" runs while staff wait: a page of resources at most, and done well
+# within the app server's and the proxy's timeouts.
+CHECK_NOW_LIMIT = 25
+CHECK_NOW_SECONDS = 20.0
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -134,13 +158,48 @@ class ReviewFilter(admin.SimpleListFilter):
         return queryset.review_due() if self.value() == "due" else queryset
 
 
+class LinkStateFilter(admin.SimpleListFilter):
+    title = "link check"
+    parameter_name = "links"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(state.value, str(state.label).capitalize()) for state in LinkHealth.State]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        value = self.value()
+        if value not in LinkHealth.State.values:
+            return queryset
+        current = LinkHealth.objects.current()
+        if value == LinkHealth.State.UNKNOWN:
+            known = current.exclude(state=value).values("link_id")
+            links = Link.objects.exclude(pk__in=known)
+        else:
+            links = Link.objects.filter(pk__in=current.filter(state=value).values("link_id"))
+        return queryset.filter(pk__in=links.values("resource_id"))
+
+
+# The order in which the list's "links" column reports a resource's worst link.
+SEVERITY = ["broken", "moved", "unverified", "unknown", "ok"]
+
+
 @admin.register(Resource)
 class ResourceAdmin(SafeEditingAdmin):
     form = ResourceForm
-    list_display = ["position", "title", "kind", "is_published", "state", "review", "updated_at"]
+    list_display = [
+        "position",
+        "title",
+        "kind",
+        "is_published",
+        "state",
+        "review",
+        "links_state",
+        "updated_at",
+    ]
     list_display_links = ["title"]
     list_editable = ["position", "is_published"]
-    list_filter = [StatusFilter, ReviewFilter, "kind", "tags"]
+    list_filter = [StatusFilter, ReviewFilter, LinkStateFilter, "kind", "tags"]
+    # reversion's list template with a link to "Links that need attention".
+    change_list_template = "admin/resources/resource/change_list.html"
     search_fields = [
         "title",
         "creators__family_name",
@@ -154,7 +213,7 @@ class ResourceAdmin(SafeEditingAdmin):
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["addresses", "first_published_at", "created_at", "updated_at"]
     inlines = [CreatorInline, LinkInline]
-    actions = ["mark_reviewed", "archive", "return_to_list"]
+    actions = ["mark_reviewed", "check_links_now", "archive", "return_to_list"]
     # Topics are compared through the tagged items the history follows (taggit's manager
     # is not a plain many-to-many field that reversion-compare can read).
     # superseded_by is restored with the rest, but the compare view cannot show a link to
@@ -196,9 +255,31 @@ class ResourceAdmin(SafeEditingAdmin):
         actions.pop("delete_selected", None)
         return actions
 
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "last_reviewed_on" in form.changed_data:
+            link_health.accept_titles(obj.links.all())
+
     @admin.display(description="status")
     def state(self, resource: Resource) -> str:
         return resource.status
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        links = Prefetch("links", queryset=Link.objects.select_related("health"))
+        return super().get_queryset(request).prefetch_related(links)
+
+    @admin.display(description="links")
+    def links_state(self, resource: Resource) -> str:
+        """The state of the resource's worst link, as the last check found it."""
+        states = [
+            health.state if (health := link.current_health) else "unknown"
+            for link in resource.links.all()
+        ]
+        if not states:
+            return "\u2014"
+        worst = min(states, key=SEVERITY.index)
+        label = str(LinkHealth.State(worst).label)
+        return format_html("<strong>{}</strong>", label) if worst == "broken" else label
 
     @admin.display(description="last reviewed", ordering="last_reviewed_on")
     def review(self, resource: Resource) -> str:
@@ -229,7 +310,74 @@ class ResourceAdmin(SafeEditingAdmin):
             return f"Marked as reviewed on {date_format(today)}."
 
         count = self.save_actions(request, queryset, review)
+        # Reviewing a resource accepts its pages' titles as they are now.
+        link_health.accept_titles(Link.objects.filter(resource__in=queryset))
         messages.success(request, f"Marked {count} resource(s) as reviewed today.")
+
+    @admin.action(description="Check links now", permissions=["change"], location=BOTH_PLACES)
+    def check_links_now(self, request: HttpRequest, queryset: Any) -> None:
+        if queryset.count() > CHECK_NOW_LIMIT:
+            messages.error(
+                request,
+                f"Select at most {CHECK_NOW_LIMIT} resources to check at once; "
+                "manage.py check_links checks every link.",
+            )
+            return
+        limits = link_health.Limits(timeout=settings.LINK_CHECK_TIMEOUT, budget=CHECK_NOW_SECONDS)
+        summary = link_health.check_links(Link.objects.filter(resource__in=queryset), limits)
+        messages.success(request, str(summary))
+
+    def get_urls(self) -> list[URLPattern]:
+        name = f"{self.opts.app_label}_{self.opts.model_name}"
+        view = self.admin_site.admin_view
+        return [
+            path("links/", view(self.links_view), name=f"{name}_links"),
+            path(
+                "links/<int:link_id>/use-new-address/",
+                view(self.use_new_address_view),
+                name=f"{name}_use_new_address",
+            ),
+            *super().get_urls(),
+        ]
+
+    def links_view(self, request: HttpRequest) -> HttpResponse:
+        """Needs attention: broken links, permanent moves, titles changed since review."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        current = (
+            LinkHealth.objects.current()
+            .select_related("link__resource")
+            .order_by("link__resource__position", "link__resource__pk", "link__position")
+        )
+        return TemplateResponse(
+            request,
+            "admin/resources/resource/links.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Links that need attention",
+                "opts": self.opts,
+                "broken": current.filter(state=LinkHealth.State.BROKEN),
+                "moved": current.filter(state=LinkHealth.State.MOVED),
+                "retitled": current.exclude(title="")
+                .exclude(reviewed_title="")
+                .exclude(title=F("reviewed_title")),
+                "unverified": current.filter(state=LinkHealth.State.UNVERIFIED).count(),
+                "can_change": self.has_change_permission(request),
+            },
+        )
+
+    @method_decorator(require_POST)
+    def use_new_address_view(self, request: HttpRequest, link_id: int) -> HttpResponse:
+        link = get_object_or_404(Link.objects.select_related("health", "resource"), pk=link_id)
+        if not self.has_change_permission(request, link.resource):
+            raise PermissionDenied
+        old = link.url
+        problem = link_health.use_new_address(link, user=request.user)
+        if problem:
+            messages.error(request, problem)
+        else:
+            messages.success(request, f"“{link.resource}” now links to {link.url} (was {old}).")
+        return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_links"))
 
     @admin.action(
         description="Archive: take off the list, keep the page",

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator, URLValidator
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -86,7 +86,8 @@ class ResourceQuerySet(models.QuerySet["Resource"]):
 
     def with_list_details(self) -> ResourceQuerySet:
         """Everything the list and detail pages show, in a fixed number of queries."""
-        return self.prefetch_related("links", "tags", "creators")
+        links = models.Prefetch("links", queryset=Link.objects.select_related("health"))
+        return self.prefetch_related(links, "tags", "creators")
 
     @staticmethod
     def before_q(resource: Resource) -> Q:
@@ -554,6 +555,112 @@ class Link(models.Model):
         """The site a link leads to, for a reader who wants to know before tapping."""
         host = urlsplit(self.url).hostname or ""
         return host.removeprefix("www.")
+
+    @property
+    def current_health(self) -> LinkHealth | None:
+        """What the checks found at the link's present address (None: not checked yet).
+
+        Health belongs to an address: once staff change the URL, what was found at the
+        old one no longer applies. Select or prefetch ``health`` to avoid a query.
+        """
+        try:
+            health = self.health
+        except LinkHealth.DoesNotExist:
+            return None
+        return health if health.url == self.url else None
+
+    @property
+    def archive_url(self) -> str:
+        """The Wayback Machine's copies of the address (its latest, when one exists)."""
+        return f"https://web.archive.org/web/{self.url}"
+
+
+class LinkHealthQuerySet(models.QuerySet["LinkHealth"]):
+    def current(self) -> LinkHealthQuerySet:
+        """Only what was found at each link's present address."""
+        return self.filter(url=F("link__url"))
+
+
+class LinkHealth(models.Model):
+    """What the link checks found at a link's address.
+
+    Kept apart from Link on purpose: it is observed, not edited, so it stays out of the
+    resource's history, its version counter and the exported fixtures, and a check that
+    finishes while staff edit the link can never overwrite their change. Written only
+    through ``resources.link_health.store``.
+    """
+
+    class State(models.TextChoices):
+        UNKNOWN = "unknown", "not known yet"
+        OK = "ok", "ok"
+        MOVED = "moved", "moved"
+        BROKEN = "broken", "broken"
+        UNVERIFIED = "unverified", "could not verify"
+
+    link = models.OneToOneField(
+        Link, on_delete=models.CASCADE, primary_key=True, related_name="health"
+    )
+    url = models.CharField("address checked", max_length=500)
+    state = models.CharField(
+        max_length=12, choices=State.choices, default=State.UNKNOWN, db_index=True
+    )
+    checked_at = models.DateTimeField("last checked", default=timezone.now)
+    status_code = models.PositiveSmallIntegerField("HTTP status", null=True, blank=True)
+    final_url = models.CharField("final address", max_length=2000, blank=True)
+    permanent_move = models.BooleanField(
+        default=False, help_text="Every redirect on the way to the final address was permanent."
+    )
+    title = models.CharField("page title", max_length=300, blank=True)
+    reviewed_title = models.CharField(
+        "title at the last review",
+        max_length=300,
+        blank=True,
+        help_text="The page title when staff last reviewed the resource (or first saw it).",
+    )
+    failures = models.PositiveSmallIntegerField("failures in a row", default=0)
+    problem = models.CharField(
+        max_length=200, blank=True, help_text="What went wrong, in a few words."
+    )
+    last_ok_at = models.DateTimeField("last found working", null=True, blank=True)
+
+    objects = LinkHealthQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "link health"
+        verbose_name_plural = "link health"
+
+    def __str__(self) -> str:
+        return f"{self.url}: {self.get_state_display()}"
+
+    @property
+    def is_broken(self) -> bool:
+        return self.state == self.State.BROKEN
+
+    @property
+    def title_changed(self) -> bool:
+        """The page's title is not the one it had when staff last reviewed the resource."""
+        return bool(self.title and self.reviewed_title and self.title != self.reviewed_title)
+
+    @property
+    def finding(self) -> str:
+        """What the last check found, in a few words: "HTTP 404", "timed out", "HTTP 403"."""
+        return self.problem or (f"HTTP {self.status_code}" if self.status_code else "")
+
+    def describe(self) -> str:
+        """The state for staff, with what the last check found."""
+        match self.state:
+            case self.State.BROKEN:
+                return f"broken: {self.finding} ({self.failures} failures in a row)"
+            case self.State.MOVED:
+                return f"moved permanently to {self.final_url}"
+            case self.State.UNVERIFIED:
+                return f"could not verify: {self.finding}"
+        if self.failures:
+            return (
+                f"{self.get_state_display()}, but failed once ({self.finding}): "
+                "checked again next time"
+            )
+        return str(self.get_state_display())
 
 
 # Tag names are part of what a restore brings back.

@@ -267,6 +267,9 @@ TAGGIT_CASE_INSENSITIVE = True
 # A resource whose last review by SPM is older than this is listed as "review due".
 REVIEW_AFTER_DAYS = int(os.environ.get("REVIEW_AFTER_DAYS", "365"))
 
+# Seconds a link check waits to connect, or for each read, before it counts as a failure.
+LINK_CHECK_TIMEOUT = float(os.environ.get("LINK_CHECK_TIMEOUT", "10"))
+
 # Security headers and cookies (the README's deploy guide explains each).
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -323,4 +326,6 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "filters": ["refusals_in_one_line"]}
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # The link checks would log every request; their summary says what matters.
+    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }

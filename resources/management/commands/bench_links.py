@@ -1,0 +1,175 @@
+import random
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from io import StringIO
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.utils import timezone
+
+from resources.models import Link, Resource
+
+# What the generated links lead to, and how often: mostly working pages, with the slow,
+# silent and failing sites a real list meets.
+PAGES = {
+    "/page": 52,  # an HTML page: HEAD, then GET for its title
+    "/report.pdf": 10,  # a file: HEAD only
+    "/slow": 10,  # answers after 1 to 3 seconds
+    "/never-answers": 2,  # accepts the connection, then says nothing
+    "/drip": 1,  # sends its page one byte a second, for ever
+    "/moved": 5,  # 301 to another address
+    "/no-head": 3,  # refuses HEAD (405), answers GET
+    "/missing": 8,  # 404
+    "/error": 4,  # 500
+    "/bot-wall": 3,  # 403
+    "/loop": 2,  # a redirect loop
+}
+GOAL_SECONDS = 30
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def do_HEAD(self) -> None:
+        self.answer()
+
+    def do_GET(self) -> None:
+        self.answer()
+
+    def send(self, status: int, body: bytes = b"", kind: str = "text/html", **headers: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command == "GET":
+            self.wfile.write(body)
+
+    def answer(self) -> None:
+        path = self.path.split("?")[0]
+        page = b"<!doctype html><title>A page</title>" + b"<p>Text.</p>" * 2000
+        try:
+            match path:
+                case "/page" | "/new":
+                    self.send(200, page)
+                case "/report.pdf":
+                    self.send(200, b"%PDF-1.7" + b" " * 200_000, kind="application/pdf")
+                case "/slow":
+                    time.sleep(random.uniform(1, 3))
+                    self.send(200, page)
+                case "/never-answers":
+                    time.sleep(60)
+                case "/drip":
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/html")
+                    self.send_header("Content-Length", "100000")
+                    self.end_headers()
+                    for _ in range(60):
+                        self.wfile.write(b" ")
+                        self.wfile.flush()
+                        time.sleep(1)
+                case "/moved":
+                    self.send(301, Location="/new")
+                case "/no-head" if self.command == "HEAD":
+                    self.send(405)
+                case "/no-head":
+                    self.send(200, page)
+                case "/missing":
+                    self.send(404, b"Not found")
+                case "/error":
+                    self.send(500, b"Server error")
+                case "/bot-wall":
+                    self.send(403, b"Are you a robot?")
+                case "/loop":
+                    self.send(301, Location=self.path)
+        except OSError:
+            pass  # the checker gave up on this one
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a checker that hangs up early is what the bench is about
+
+
+class Command(BaseCommand):
+    help = (
+        "Fill an EMPTY database with resources whose links lead to local servers with "
+        "slow, silent and failing pages, then time `check_links` over all of them. Use a "
+        "scratch database: `make bench` does."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--links", type=int, default=1000)
+        parser.add_argument("--hosts", type=int, default=50, help="Sites, on 127.0.0.x.")
+        parser.add_argument("--timeout", type=float, default=10.0)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if Resource.objects.exists():
+            raise CommandError("This database already holds resources: use an empty one.")
+        servers = [self.serve(f"127.0.0.{n}") for n in range(1, options["hosts"] + 1)]
+        try:
+            counts = self.fill(options["links"], servers)
+            out = StringIO()
+            started = time.monotonic()
+            call_command("check_links", "--timeout", str(options["timeout"]), stdout=out)
+            seconds = time.monotonic() - started
+        finally:
+            for server in servers:
+                server.shutdown()
+                server.server_close()
+        mix = ", ".join(f"{count} {path}" for path, count in counts.items())
+        self.stdout.write(
+            f"{options['links']} links on {len(servers)} local sites ({mix}), "
+            f"timeouts {options['timeout']:g} s:"
+        )
+        self.stdout.write(f"  {out.getvalue().strip()}")
+        verdict = "under" if seconds < GOAL_SECONDS else "OVER"
+        self.stdout.write(f"  {seconds:.1f} s in all, {verdict} the goal of {GOAL_SECONDS} s.")
+
+    def serve(self, address: str) -> Server:
+        try:
+            server = Server((address, 0), Handler)
+        except OSError as error:
+            raise CommandError(
+                f"Cannot listen on {address} ({error.strerror}): each site of the bench has an "
+                "address of its own in 127.0.0.0/8, as Linux provides (on macOS, add them with "
+                "`sudo ifconfig lo0 alias 127.0.0.N`), or use --hosts 1."
+            ) from error
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+        return server
+
+    def fill(self, count: int, servers: list[Server]) -> dict[str, int]:
+        rng = random.Random(1)
+        paths = rng.choices(list(PAGES), weights=list(PAGES.values()), k=count)
+        now = timezone.now()
+        with transaction.atomic():
+            resources = Resource.objects.bulk_create(
+                [
+                    Resource(
+                        title=f"Generated resource {n}",
+                        slug=f"generated-{n}",
+                        kind=Resource.Kind.WEBSITE,
+                        summary="A resource whose link is checked.",
+                        position=n,
+                        is_published=True,
+                        first_published_at=now,
+                    )
+                    for n in range(count)
+                ]
+            )
+            links = []
+            for n, (resource, path) in enumerate(zip(resources, paths, strict=True)):
+                host, port = servers[n % len(servers)].server_address[:2]
+                url = f"http://{host!s}:{port}{path}?link={n}"
+                links.append(Link(resource=resource, label="Open it", url=url, is_primary=True))
+            Link.objects.bulk_create(links)
+        return {path: paths.count(path) for path in PAGES}
