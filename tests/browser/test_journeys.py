@@ -265,7 +265,7 @@ def test_staff_with_a_keyboard_edits_reorders_and_adds_a_link(
     # The first two resources swap places in the list's order column.
     staff.goto(f"{live_server.url}/admin/resources/resource/")
     first, second = (staff.locator(f"#id_form-{row}-position").input_value() for row in (0, 1))
-    press_tab_until(staff, "#id_form-0-position", limit=80)
+    press_tab_until(staff, "#id_form-0-position", limit=150)
     staff.keyboard.press("ControlOrMeta+a")
     staff.keyboard.type(second)
     press_tab_until(staff, "#id_form-1-position", limit=10)
