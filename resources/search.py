@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from django.db import connection
@@ -283,23 +283,29 @@ def has_entries() -> bool:
         return cursor.fetchone() is not None
 
 
-@dataclass(frozen=True)
+@dataclass
 class Match:
     """A query, ready to narrow and rank a queryset of resources."""
 
     terms: list[str]
     ids: RawSQL | None
     rank: RawSQL | None
+    found: dict[int, float] | None = field(default=None, repr=False)
 
     def filter(self, queryset: QuerySet) -> QuerySet:
-        return queryset if self.ids is None else queryset.filter(pk__in=self.ids)
+        # The matching ids, asked of the index once, then given to each query as a list:
+        # the engines plan a list far better than a full-text subquery (on PostgreSQL a
+        # facet count went from 25 ms to a few).
+        return queryset if self.ids is None else queryset.filter(pk__in=list(self.ranking()))
 
     def ranked(self, queryset: QuerySet) -> QuerySet:
         return queryset if self.rank is None else queryset.annotate(rank=self.rank)
 
     def ranking(self) -> dict[int, float]:
         """Every matching resource's rank, from one query on the index (higher is better)."""
-        return dict(backend().ranked(self.terms)) if self.terms else {}
+        if self.found is None:
+            self.found = dict(backend().ranked(self.terms)) if self.terms else {}
+        return self.found
 
 
 def match(query: str) -> Match:
