@@ -4,10 +4,11 @@ import pytest
 from django.core.management import call_command
 from taggit.models import Tag
 
+from resources import search as search_engines
 from resources.models import Creator, Resource, merge_topics
 from resources.search import highlight, search
 
-from .conftest import submit
+from .conftest import page, submit
 
 
 def found(query: str) -> list[str]:
@@ -131,3 +132,21 @@ def test_rebuilding_the_index_gives_the_same_answers(seeded):
     before = found("patient engagement")
     call_command("rebuild_search_index", verbosity=0)
     assert found("patient engagement") == before
+
+
+@pytest.mark.parametrize("limit", [1000, 0], ids=["ids-as-a-list", "ids-as-a-subquery"])
+def test_few_or_many_matches_give_the_same_results_and_counts(
+    client, make_resource, monkeypatch, limit
+):
+    monkeypatch.setattr(search_engines, "LIST_LIMIT", limit)
+    for n in range(4):
+        make_resource(title=f"Diagnosis guide {n}", tags=["alpha"] if n % 2 else ["beta"])
+    make_resource(title="Something else entirely", tags=["alpha"])
+    document = page(client.get("/resources/", {"q": "diagnosis"}))
+    headings = document.xpath("//li[@class='resource']/h3")
+    titles = [" ".join(t.text_content().split()) for t in headings]
+    assert sorted(titles) == [f"Diagnosis guide {n}" for n in range(4)]
+    counts = {
+        " ".join(a.text_content().split()) for a in document.xpath("//a[contains(@href, 'tag=')]")
+    }
+    assert {"alpha 2", "beta 2"} <= counts
