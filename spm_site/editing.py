@@ -17,7 +17,7 @@ import reversion
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, router, transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.urls import reverse
 from django.utils import timezone
@@ -139,7 +139,16 @@ class SafeEditingAdmin(CompareVersionAdmin):
         # Not VersionAdmin's single revision for the whole list: each row saved from the
         # list's editable columns gets a revision of its own (see save_model).
         context = {"has_change_permission": self.has_change_permission(request)}
-        return admin.ModelAdmin.changelist_view(self, request, {**context, **(extra_context or {})})
+        if request.method != "POST":
+            return admin.ModelAdmin.changelist_view(
+                self, request, {**context, **(extra_context or {})}
+            )
+        # Rows posted from the editable columns are checked against their versions (which
+        # locks them) and saved in one transaction, as the change form is.
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            return admin.ModelAdmin.changelist_view(
+                self, request, {**context, **(extra_context or {})}
+            )
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if reversion.is_active():

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group, Permission, User
 from django.test import Client
 from django.utils import timezone
 from reversion.models import Version
@@ -12,7 +12,7 @@ from taggit.models import Tag
 from principles.models import Principle, TextBlock
 from resources.models import Resource
 
-from .conftest import editor, form_values, page, submit
+from .conftest import editor, form_values, page, run_seed, submit
 
 ADMIN = "/admin/resources/resource/"
 
@@ -542,3 +542,21 @@ def test_a_browsers_crlf_line_breaks_are_not_a_change(editor_client, seeded):
     assert "\r" not in resource.why_it_matters
     latest = Version.objects.get_for_object(resource).first()
     assert latest.revision.get_comment() == "Changed Summary."
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_lists_order_column_saves_as_in_production_without_a_test_transaction():
+    """As on a real server, no test transaction wraps the request: the rows' version
+    check locks them (PostgreSQL), which needs the save's own transaction."""
+    run_seed()
+    staff = Client()
+    staff.force_login(User.objects.create_user("boss", password="x", is_staff=True,
+                                               is_superuser=True))  # fmt: skip
+    other = Resource.objects.get(slug="let-patients-help")
+    values = form_values(staff, ADMIN, "changelist-form")
+    row = next(k for k, v in values.items() if k.endswith("-id") and v == str(other.pk))
+    values[row.replace("-id", "-position")] = "1"
+    values["_save"] = "Save"
+    assert staff.post(ADMIN, values).status_code == 302
+    other.refresh_from_db()
+    assert other.position == 1
