@@ -108,7 +108,8 @@ def running_site(extra_env: dict[str, str] | None = None) -> Iterator[int]:
             yield port
 
 
-NGINX_CONFIG = """
+# One nginx worker, every file it writes kept in ``directory`` (it runs as any user).
+NGINX_PREAMBLE = """
 daemon off;
 worker_processes 1;
 pid {directory}/nginx.pid;
@@ -120,7 +121,10 @@ http {{
     proxy_temp_path {directory}/proxy;
     fastcgi_temp_path {directory}/fastcgi;
     uwsgi_temp_path {directory}/uwsgi;
-    scgi_temp_path {directory}/scgi;
+    scgi_temp_path {directory}/scgi;"""
+NGINX_CONFIG = (
+    NGINX_PREAMBLE
+    + """
     server {{
         listen {host}:{port};
         client_header_timeout 10s;
@@ -137,6 +141,7 @@ http {{
     }}
 }}
 """
+)
 
 
 @contextmanager

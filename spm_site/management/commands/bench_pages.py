@@ -31,28 +31,19 @@ from django.test.utils import CaptureQueriesContext, setup_test_environment
 
 from resources.generated import generate
 from resources.models import Resource
-from spm_site.servecheck import HOST, free_port, production_env, serving
+from spm_site.servecheck import HOST, NGINX_PREAMBLE, free_port, production_env, serving
 
 SEARCH = "/resources/?q=shared+decision"
-NGINX_STATIC = """
-daemon off;
-worker_processes 1;
-pid {directory}/nginx.pid;
-error_log {directory}/error.log;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    client_body_temp_path {directory}/body;
-    proxy_temp_path {directory}/proxy;
-    fastcgi_temp_path {directory}/fastcgi;
-    uwsgi_temp_path {directory}/uwsgi;
-    scgi_temp_path {directory}/scgi;
+NGINX_STATIC = (
+    NGINX_PREAMBLE
+    + """
     server {{
         listen {host}:{port};
         location / {{ root {directory}/site; default_type text/html; }}
     }}
 }}
 """
+)
 
 
 @dataclass
@@ -169,29 +160,30 @@ class Command(BaseCommand):
 
     @contextmanager
     def site(self, database: Path, cached: bool) -> Iterator[int]:
-        port = free_port()
-        env = {
-            **production_env(database, port),
-            "WEB_CONCURRENCY": "1",
-            "PAGE_CACHE_SECONDS": "3600" if cached else "0",
-            "GUNICORN_MAX_REQUESTS": "0",
-            "REDIS_URL": "",
-        }
-        command = ["taskset", "-c", self.cores[0], sys.executable, "-m", "gunicorn",
-                   "--config", "gunicorn.conf.py", "--access-logfile", "/dev/null"]  # fmt: skip
-        with serving(command, port, "gunicorn", 60, cwd=settings.BASE_DIR, env=env) as server:
-            self.server = server
+        env = {"PAGE_CACHE_SECONDS": "3600" if cached else "0", "REDIS_URL": ""}
+        with self.gunicorn("gunicorn", production_env(database, 0), env) as port:
             yield port
 
     @contextmanager
     def floor(self, body: Path) -> Iterator[int]:
+        env = {"FLOOR_BODY": str(body)}
+        with self.gunicorn(
+            "floor", dict(os.environ), env, "spm_site.benchfloor:application"
+        ) as port:
+            yield port
+
+    @contextmanager
+    def gunicorn(
+        self, name: str, base: dict[str, str], env: dict[str, str], *app: str
+    ) -> Iterator[int]:
+        """gunicorn.conf.py with one worker on the server's core, serving the site or ``app``."""
         port = free_port()
-        env = {**os.environ, "FLOOR_BODY": str(body), "BIND": f"{HOST}:{port}",
-               "WEB_CONCURRENCY": "1", "GUNICORN_MAX_REQUESTS": "0"}  # fmt: skip
+        env = {**base, **env, "BIND": f"{HOST}:{port}", "WEB_CONCURRENCY": "1",
+               "GUNICORN_MAX_REQUESTS": "0"}  # fmt: skip
         command = ["taskset", "-c", self.cores[0], sys.executable, "-m", "gunicorn",
                    "--config", "gunicorn.conf.py", "--access-logfile", "/dev/null",
-                   "spm_site.benchfloor:application"]  # fmt: skip
-        with serving(command, port, "floor", 30, cwd=settings.BASE_DIR, env=env) as server:
+                   *app]  # fmt: skip
+        with serving(command, port, name, 60, cwd=settings.BASE_DIR, env=env) as server:
             self.server = server
             yield port
 
