@@ -50,7 +50,7 @@ class ResourceListView(ListView):
 
     def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
         super().setup(request, *args, **kwargs)
-        self.generation = pagecache.token()
+        self.generation = pagecache.token_for(request)
 
     def get_queryset(self):
         return Resource.objects.listed().in_list_order().with_list_details()

@@ -62,8 +62,14 @@ def token() -> int | None:
     return row[0] if row else None
 
 
-def token_for_templates() -> int | None:
-    """The token, or None when the database cannot say (an error page must still render)."""
+ENVIRON_KEY = "spm.generation"  # the token the page cache read for this request
+
+
+def token_for(request: Any) -> int | None:
+    """The token a request's page is made under: the one the page cache already read for
+    it, else read now; None when the database cannot say (an error page must still render)."""
+    if ENVIRON_KEY in request.META:
+        return request.META[ENVIRON_KEY]
     try:
         return token()
     except DatabaseError:
@@ -153,6 +159,7 @@ class PageCache:
         entry = cache.get(key)
         if isinstance(entry, Entry) and entry.token == current:
             return self.serve(entry, environ, start_response, "hit")
+        environ[ENVIRON_KEY] = current  # the page is made, and filed, under this token
         captured: list[Any] = []
 
         def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:

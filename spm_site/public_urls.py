@@ -42,5 +42,5 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "og_type": "website",
         "share_image": {**SHARE_IMAGE, "url": absolute_url(static(SHARE_IMAGE_PATH))},
         # What cached fragments are filed under (read only if a template asks).
-        "generation": SimpleLazyObject(pagecache.token_for_templates),
+        "generation": SimpleLazyObject(lambda: pagecache.token_for(request)),
     }
