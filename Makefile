@@ -27,7 +27,7 @@ lint: install
 check: install
 	$(MANAGE) makemigrations --check --dry-run
 	DJANGO_ENV=production SITE_URL=https://resources.example.org \
-	ALLOWED_HOSTS=resources.example.org \
+	ALLOWED_HOSTS=resources.example.org CONTACT_EMAIL=webmaster@example.org \
 	SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	$(MANAGE) check --deploy --fail-level WARNING
 

@@ -35,6 +35,7 @@ def production_env(database: Path, port: int) -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": HOST,
         "SITE_URL": "https://resources.example.org",
+        "CONTACT_EMAIL": "webmaster@example.org",
         "DATABASE_URL": f"sqlite:///{database}",
         "BIND": f"{HOST}:{port}",
         "LOG_LEVEL": "WARNING",

@@ -6,6 +6,7 @@ DEBUG off, SQLite beside the code, an in-process cache.
 """
 
 import os
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -64,7 +65,9 @@ if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DEBUG must be off in production: it shows internals to anyone.")
 if PRODUCTION:
     missing = [
-        name for name in ("SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL") if not os.environ.get(name)
+        name
+        for name in ("SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL", "CONTACT_EMAIL")
+        if not os.environ.get(name)
     ]
     if missing:
         raise ImproperlyConfigured(
@@ -269,6 +272,25 @@ REVIEW_AFTER_DAYS = int(os.environ.get("REVIEW_AFTER_DAYS", "365"))
 
 # Seconds a link check waits to connect, or for each read, before it counts as a failure.
 LINK_CHECK_TIMEOUT = float(os.environ.get("LINK_CHECK_TIMEOUT", "10"))
+
+# Outbound requests (resources/link_health.py, resources/lookup/) go through outbound/,
+# which names the site and CONTACT_EMAIL to every site it asks: Crossref and NCBI ask for
+# an address they can write to before they block a client. Required in production.
+CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "").strip()
+if CONTACT_EMAIL and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", CONTACT_EMAIL):
+    raise ImproperlyConfigured(f"CONTACT_EMAIL must be an email address, not {CONTACT_EMAIL!r}.")
+
+# Private and internal addresses are never asked, unless OUTBOUND_ALLOW_PRIVATE lifts the
+# rule for tests or a local mirror of a registry. OUTBOUND_ALLOWED_ADDRESSES ("ip:port")
+# lifts it for those exact addresses only: the tests' and benchmarks' own local servers.
+OUTBOUND_ALLOW_PRIVATE = env_bool("OUTBOUND_ALLOW_PRIVATE")
+if PRODUCTION and OUTBOUND_ALLOW_PRIVATE:
+    raise ImproperlyConfigured(
+        "OUTBOUND_ALLOW_PRIVATE must be off in production: it would let staff-typed "
+        "addresses and redirects reach the server's own network."
+    )
+OUTBOUND_ALLOWED_ADDRESSES: list[str] = []
+
 
 # Security headers and cookies (the README's deploy guide explains each).
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -19,6 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from taggit.models import Tag
 
+import outbound
 from principles.models import Principle, TextBlock
 from resources.models import Creator, Link, Resource
 from spm_site.wsgi import application
@@ -45,6 +46,14 @@ CLIENT_ORDER = [
 def fresh_cache() -> None:
     """Each test starts with an empty cache (pages, search results, citations)."""
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def local_servers_allowed(settings: Any) -> None:
+    """The tests' stand-ins for other sites listen on 127.0.0.1, which outbound/ refuses
+    everywhere else; tests of that refusal turn this off (tests/test_outbound.py)."""
+    settings.OUTBOUND_ALLOW_PRIVATE = True
+    outbound.forget_all()  # no host paused or throttled by an earlier test
 
 
 @dataclass

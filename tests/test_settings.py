@@ -26,6 +26,8 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
             "DEBUG",
             "DJANGO_ENV",
             "SITE_URL",
+            "CONTACT_EMAIL",
+            "OUTBOUND_ALLOW_PRIVATE",
             "DJANGO_ALLOW_ASYNC_UNSAFE",
         }
     }
@@ -61,6 +63,7 @@ PRODUCTION = {
     "SECRET_KEY": "k7Qm2vX9pL4rT8wZ1cN6bF3hJ5dS0aG7yU2iO9eR4tW6qP1xV8nM3lK5jH0gD2fB",
     "ALLOWED_HOSTS": "resources.example.org",
     "SITE_URL": "https://resources.example.org",
+    "CONTACT_EMAIL": "webmaster@example.org",
 }
 
 
@@ -87,6 +90,9 @@ def test_local_settings_do_not_pass_the_deploy_checks():
         ({"SITE_URL": "http://resources.example.org"}, "SITE_URL must start with https://"),
         ({"DEBUG": "true"}, "DEBUG must be off in production"),
         ({"DJANGO_ENV": "staging"}, "DJANGO_ENV must be development or production"),
+        ({"CONTACT_EMAIL": ""}, "DJANGO_ENV=production needs CONTACT_EMAIL in the environment"),
+        ({"CONTACT_EMAIL": "webmaster"}, "CONTACT_EMAIL must be an email address"),
+        ({"OUTBOUND_ALLOW_PRIVATE": "true"}, "OUTBOUND_ALLOW_PRIVATE must be off in production"),
     ],
 )
 def test_production_refuses_to_start_without_what_a_real_site_needs(changes, message):

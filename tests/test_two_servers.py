@@ -96,6 +96,7 @@ def test_an_edit_through_one_server_shows_on_the_other_at_once(tmp_path: Path) -
             "SECRET_KEY": secrets.token_urlsafe(50),
             "ALLOWED_HOSTS": HOST,
             "SITE_URL": "https://resources.example.org",
+            "CONTACT_EMAIL": "webmaster@example.org",
             "DATABASE_URL": database,
             "WEB_CONCURRENCY": "1",
             "LOG_LEVEL": "WARNING",
