@@ -5,7 +5,8 @@ refused, or to read the title of an HTML page (the first 64 KB at most). It foll
 redirects itself, so that it knows whether every hop was permanent, and catches loops and
 over-long chains. Links are checked concurrently, a few at a time per host, with connect
 and read timeouts and a deadline per link, so a whole run is bounded however slow the
-sites are.
+sites are. Every request goes through ``outbound``: an address on a private network (the
+server's own, a cloud's metadata service), typed or redirected to, is never asked.
 
 Every write of health goes through ``store``: a check never saves a Link or a Resource, so
 it never bumps a resource's version, never makes a revision and never overwrites an edit
@@ -35,6 +36,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+import outbound
 from spm_site import pagecache
 from spm_site.editing import record
 
@@ -57,11 +59,9 @@ FAILURES_FOR_BROKEN = 2
 
 
 def user_agent() -> str:
-    """Names the site and its address, so a site's owner can see who checks and why."""
-    return (
-        f"SPM-Resources-LinkCheck/1.0 (+{settings.SITE_URL}/; the Society for Participatory "
-        "Medicine's Resources for Providers checks that its links still work)"
-    )
+    """Names the site, its address and a contact, so a site's owner can see who checks and
+    why."""
+    return outbound.user_agent("checks that its links still work")
 
 
 @dataclass(frozen=True)
@@ -96,13 +96,15 @@ def is_html(response: httpx.Response) -> bool:
     return kind in ("text/html", "application/xhtml+xml")
 
 
-async def ask(client: httpx.AsyncClient, method: str, url: str) -> tuple[int, str, str, bool]:
+async def ask(
+    client: outbound.AsyncOutbound, method: str, url: str, deadline: asyncio.Timeout | None = None
+) -> tuple[int, str, str, bool]:
     """One request, no redirect followed: (status, Location, title, is HTML).
 
     The body is streamed and only its start is read, for the title of a page; the rest
-    is never downloaded.
+    is never downloaded. Waiting for the host's turn does not use up ``deadline``.
     """
-    async with client.stream(method, url) as response:
+    async with client.stream(method, url, deadline=deadline) as response:
         title = ""
         if method == "GET" and 200 <= response.status_code < 300 and is_html(response):
             start = bytearray()
@@ -115,19 +117,32 @@ async def ask(client: httpx.AsyncClient, method: str, url: str) -> tuple[int, st
         return response.status_code, location, title, is_html(response)
 
 
-async def follow(client: httpx.AsyncClient, url: str) -> Outcome:
+async def follow(
+    client: outbound.AsyncOutbound, url: str, deadline: asyncio.Timeout | None = None
+) -> Outcome:
     """Ask ``url``, following redirects; HEAD first, GET where HEAD is refused."""
     method = "HEAD"
     current = url
     seen = {url}
     permanent = True
     hops = 0
+    status = 0
     while True:
-        status, location, title, html_page = await ask(client, method, current)
-        if method == "HEAD" and status >= 400:
-            # Many servers refuse HEAD (405, 501) or mishandle it; a browser sends GET.
-            method = "GET"
-            status, location, title, html_page = await ask(client, method, current)
+        try:
+            status, location, title, html_page = await ask(client, method, current, deadline)
+            if method == "HEAD" and status >= 400:
+                # Many servers refuse HEAD (405, 501) or mishandle it; a browser sends GET.
+                method = "GET"
+                status, location, title, html_page = await ask(client, method, current, deadline)
+        except outbound.PrivateAddress as refused:
+            if not hops:
+                raise
+            return Outcome(
+                State.UNVERIFIED,
+                status_code=status,
+                final_url=current,
+                problem=f"redirects to a private network address ({refused.address}): not followed",
+            )
         if status not in REDIRECTS or not location:
             break
         target = str(httpx.URL(current).join(location))
@@ -143,7 +158,7 @@ async def follow(client: httpx.AsyncClient, url: str) -> Outcome:
         current = target
     if 200 <= status < 300:
         if method == "HEAD" and html_page:
-            title = await title_of(client, current)
+            title = await title_of(client, current, deadline)
         moved = hops > 0 and permanent and current != url
         return Outcome(
             State.MOVED if moved else State.OK,
@@ -159,11 +174,13 @@ async def follow(client: httpx.AsyncClient, url: str) -> Outcome:
     return failed(f"HTTP {status}", status, current)
 
 
-async def title_of(client: httpx.AsyncClient, url: str) -> str:
+async def title_of(
+    client: outbound.AsyncOutbound, url: str, deadline: asyncio.Timeout | None = None
+) -> str:
     """The title of a page HEAD found working (empty if GET does not give one)."""
     try:
-        status, _, title, _ = await ask(client, "GET", url)
-    except httpx.HTTPError:
+        status, _, title, _ = await ask(client, "GET", url, deadline)
+    except (httpx.HTTPError, outbound.OutboundError):
         return ""
     return title if 200 <= status < 300 else ""
 
@@ -180,11 +197,23 @@ def connect_problem(error: httpx.ConnectError) -> Outcome:
     return failed("could not connect")
 
 
-async def probe(client: httpx.AsyncClient, url: str, deadline: float) -> Outcome:
+async def probe(client: outbound.AsyncOutbound, url: str, deadline: float) -> Outcome:
     """Check one address; never raises. ``deadline`` bounds the whole check in seconds."""
     try:
-        async with asyncio.timeout(deadline):
-            return await follow(client, url)
+        async with asyncio.timeout(deadline) as budget:
+            return await follow(client, url, budget)
+    except outbound.PrivateAddress as refused:
+        # Our rule, not the site's fault: the page may well work for readers (a name that
+        # resolves privately only on the server's own network), so it counts as neither
+        # working nor broken, and staff see why among the links that could not be verified.
+        return Outcome(
+            State.UNVERIFIED,
+            problem=f"private network address ({refused.address}): never fetched",
+        )
+    except outbound.Refused as refused:
+        return failed(str(refused)[:200])
+    except outbound.Busy as busy:
+        return Outcome(State.UNVERIFIED, status_code=429, problem=str(busy)[:200])
     except (TimeoutError, httpx.TimeoutException):
         return failed("timed out")
     except httpx.ConnectError as error:
@@ -227,15 +256,20 @@ async def check_all(
     hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(
         lambda: asyncio.Semaphore(limits.per_host)
     )
-    async with httpx.AsyncClient(
-        headers={
-            "User-Agent": user_agent(),
-            "Accept": "text/html,application/xhtml+xml,*/*;q=0.8",
-        },
-        timeout=httpx.Timeout(limits.timeout),
-        limits=httpx.Limits(max_connections=limits.workers),
-        follow_redirects=False,
-    ) as client:
+    config = outbound.config(
+        "checks that its links still work",
+        connect_timeout=limits.timeout,
+        read_timeout=limits.timeout,
+        max_connections=limits.workers,
+        # A few at once per host; a burst of 50 requests, then 10 a second.
+        default_limit=outbound.HostLimit(concurrent=limits.per_host, per_second=10, burst=50),
+        # A 429 is often a bot wall, not a rate limit: only a Retry-After pauses the host,
+        # and a pause longer than half a timeout makes its links "could not verify".
+        default_pause=0.0,
+        max_retry_wait=limits.timeout / 2,
+        headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"},
+    )
+    async with outbound.AsyncOutbound(config) as client:
 
         async def one(link_id: int, url: str) -> None:
             host = (urlsplit(url).hostname or "").lower()

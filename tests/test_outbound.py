@@ -10,14 +10,19 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from io import StringIO
 from typing import Any
 
 import httpcore
 import pytest
+from django.core.management import call_command
 
 import outbound
 from outbound.addresses import parse_address
+from resources.models import Link, LinkHealth, Resource
 from tests.standins import Asked, Reply, StandIn, Trap, drip, megabytes, serving, unused_port
+
+State = LinkHealth.State
 
 
 @pytest.fixture
@@ -446,3 +451,51 @@ def test_a_web_page_where_data_was_expected_is_a_bad_answer():
     broken = serving(lambda asked: Reply(200, '{"message": '))
     with broken as stand_in, pytest.raises(outbound.BadAnswer, match="not valid JSON"):
         fetch(stand_in.url("/")).json()
+
+
+# The link checks go the same way out
+
+
+@pytest.fixture
+def link_to(db: None):
+    def make(url: str) -> Link:
+        resource = Resource.objects.create(
+            title="Checked", slug="checked", kind=Resource.Kind.WEBSITE, summary="S."
+        )
+        return Link.objects.create(resource=resource, label="Open", url=url, is_primary=True)
+
+    return make
+
+
+def check_links() -> str:
+    out = StringIO()
+    call_command("check_links", "checked", "--timeout", "1", stdout=out)
+    return out.getvalue()
+
+
+def test_a_link_to_a_private_address_is_not_fetched_and_could_not_be_verified(
+    strict, trap, link_to
+):
+    link = link_to(trap.url(path="/admin"))
+    assert "1 could not verify" in check_links()
+    health = LinkHealth.objects.get(link=link)
+    assert (health.state, health.failures) == (State.UNVERIFIED, 0)
+    assert health.describe() == (
+        "could not verify: private network address (127.0.0.1): never fetched"
+    )
+    assert trap.accepted == 0
+
+
+def test_a_link_that_redirects_to_a_private_address_is_not_followed(strict, trap, link_to):
+    with serving(lambda asked: Reply(302, headers={"Location": trap.url()})) as page:
+        strict.OUTBOUND_ALLOWED_ADDRESSES = [page.address]
+        link = link_to(page.url("/article"))
+        check_links()
+    health = LinkHealth.objects.get(link=link)
+    assert (health.state, health.status_code, health.final_url) == (
+        State.UNVERIFIED,
+        302,
+        trap.url(),
+    )
+    assert health.problem == "redirects to a private network address (127.0.0.1): not followed"
+    assert trap.accepted == 0
