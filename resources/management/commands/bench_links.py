@@ -121,7 +121,7 @@ class Command(BaseCommand):
             counts = self.fill(options["links"], servers)
             out = StringIO()
             # The bench's own sites are on loopback, which outbound/ refuses for any other.
-            own = [f"{host}:{port}" for host, port, *_ in (s.server_address for s in servers)]
+            own = [f"{host!s}:{port}" for host, port, *_ in (s.server_address for s in servers)]
             started = time.monotonic()
             with override_settings(OUTBOUND_ALLOWED_ADDRESSES=own):
                 call_command("check_links", "--timeout", str(options["timeout"]), stdout=out)
