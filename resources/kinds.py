@@ -60,3 +60,33 @@ KIND_TYPES: dict[str, KindTypes] = {
     ),
     Kind.OTHER: KindTypes("document", "GEN", "misc", "CreativeWork", "webpage", "website"),
 }
+
+
+# Where several kinds share a CSL type, the kind a looked-up record of that type becomes.
+PREFERRED_FOR_CSL: dict[str, Kind] = {"report": Kind.RESEARCH_REPORTS, "webpage": Kind.WEBSITE}
+# CSL types that no kind uses, and the nearest kind for each.
+NEAREST_FOR_CSL: dict[str, Kind] = {
+    "article": Kind.ARTICLE,
+    "article-newspaper": Kind.ARTICLE,
+    "post": Kind.ARTICLE,
+    "post-weblog": Kind.ARTICLE,
+    "entry": Kind.ARTICLE,
+    "entry-dictionary": Kind.ARTICLE,
+    "entry-encyclopedia": Kind.ARTICLE,
+    "review": Kind.JOURNAL_ARTICLE,
+    "review-book": Kind.JOURNAL_ARTICLE,
+    "paper-conference": Kind.JOURNAL_ARTICLE,
+    "chapter": Kind.BOOK,
+    "classic": Kind.BOOK,
+    "broadcast": Kind.VIDEO,
+}
+
+
+def kind_for_csl(csl_type: str) -> Kind:
+    """The kind for a record of CSL type ``csl_type``: the reverse of ``KIND_TYPES``."""
+    if csl_type in PREFERRED_FOR_CSL:
+        return PREFERRED_FOR_CSL[csl_type]
+    for kind, types in KIND_TYPES.items():
+        if types.csl == csl_type:
+            return Kind(kind)
+    return NEAREST_FOR_CSL.get(csl_type, Kind.OTHER)

@@ -292,6 +292,30 @@ if PRODUCTION and OUTBOUND_ALLOW_PRIVATE:
 OUTBOUND_ALLOWED_ADDRESSES: list[str] = []
 
 
+def registry_url(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip() or default
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ImproperlyConfigured(f"{name} must be a web address like {default}, not {value!r}.")
+    return value
+
+
+# Where the lookups of DOIs, PubMed IDs and ISBNs ask (a mirror or a test's stand-in can
+# take a registry's place).
+LOOKUP_DOI_URL = registry_url("LOOKUP_DOI_URL", "https://doi.org")
+LOOKUP_CROSSREF_URL = registry_url("LOOKUP_CROSSREF_URL", "https://api.crossref.org")
+LOOKUP_NCBI_EUTILS_URL = registry_url(
+    "LOOKUP_NCBI_EUTILS_URL", "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
+)
+LOOKUP_NCBI_IDCONV_URL = registry_url(
+    "LOOKUP_NCBI_IDCONV_URL", "https://pmc.ncbi.nlm.nih.gov/tools/idconv/api/v1/articles/"
+)
+LOOKUP_OPENLIBRARY_URL = registry_url("LOOKUP_OPENLIBRARY_URL", "https://openlibrary.org")
+# NCBI allows 10 requests a second with a key, 3 without.
+NCBI_API_KEY = os.environ.get("NCBI_API_KEY", "").strip()
+# Seconds a lookup waits to connect, or for each read; the whole lookup gets twice that.
+LOOKUP_TIMEOUT = float(os.environ.get("LOOKUP_TIMEOUT", "10"))
+
 # Security headers and cookies (the README's deploy guide explains each).
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -93,6 +93,7 @@ def test_local_settings_do_not_pass_the_deploy_checks():
         ({"CONTACT_EMAIL": ""}, "DJANGO_ENV=production needs CONTACT_EMAIL in the environment"),
         ({"CONTACT_EMAIL": "webmaster"}, "CONTACT_EMAIL must be an email address"),
         ({"OUTBOUND_ALLOW_PRIVATE": "true"}, "OUTBOUND_ALLOW_PRIVATE must be off in production"),
+        ({"LOOKUP_CROSSREF_URL": "ftp://mirror"}, "LOOKUP_CROSSREF_URL must be a web address"),
     ],
 )
 def test_production_refuses_to_start_without_what_a_real_site_needs(changes, message):
