@@ -48,7 +48,8 @@ slowclients: install static
 #    (production settings, pinned to one core) beside the Python floor and nginx;
 # 2. search over 10,000 generated resources: on a scratch SQLite file, and on PostgreSQL
 #    when BENCH_POSTGRES_URL names a scratch database (it is emptied first);
-# 3. a link check of 1,000 links to local sites with slow, silent and failing pages.
+# 3. a link check of 1,000 links to local sites with slow, silent and failing pages;
+# 4. 20 DOI lookups at once against local registries that answer in 200 ms.
 bench: install static
 	rm -f /tmp/spm-bench-pages.sqlite3 /tmp/spm-bench.sqlite3
 	DATABASE_URL=sqlite:////tmp/spm-bench-pages.sqlite3 $(MANAGE) migrate --no-input --verbosity 0
@@ -64,6 +65,7 @@ bench: install static
 	rm -f /tmp/spm-bench-links.sqlite3
 	DATABASE_URL=sqlite:////tmp/spm-bench-links.sqlite3 $(MANAGE) migrate --no-input --verbosity 0
 	DATABASE_URL=sqlite:////tmp/spm-bench-links.sqlite3 $(MANAGE) bench_links
+	$(MANAGE) bench_lookups
 
 # The four Lighthouse scores of the home page and a resource page, served by gunicorn with
 # production settings on loopback and audited in Debian's Chromium.

@@ -7,6 +7,7 @@ socket that only counts the connections made to it, to prove that none was.
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -15,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 
 @dataclass(frozen=True)
@@ -215,3 +216,202 @@ def megabytes(count: int, fill: bytes = b" ") -> Iterator[bytes]:
     chunk = fill * (64 * 1024)
     for _ in range(count * 16):
         yield chunk
+
+
+# The registries the lookups ask, each on a port of its own, answering in its own format
+# from the records a test gives it. ``misbehave[path]`` replaces an answer (a registry on
+# a bad day); ``delay`` slows every answer (a registry far away).
+
+PUBMED_SET = (
+    '<?xml version="1.0" ?>\n<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, '
+    '1st January 2025//EN" "https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd">\n'
+    "<PubmedArticleSet>{}</PubmedArticleSet>"
+)
+
+
+class Registries:
+    def __init__(self) -> None:
+        self.agencies: dict[str, str] = {}  # DOI (lower case): "Crossref", "DataCite"...
+        self.works: dict[str, dict[str, Any]] = {}  # DOI: Crossref's message
+        self.csl: dict[str, dict[str, Any]] = {}  # DOI: CSL-JSON, by content negotiation
+        self.articles: dict[str, str] = {}  # PMID: <PubmedArticle> XML
+        self.pmc: dict[str, dict[str, Any]] = {}  # PMCID: the ID converter's record
+        self.books: dict[str, dict[str, Any]] = {}  # "ISBN:...": Open Library's jscmd=data
+        self.pages: dict[str, Reply] = {}  # path on the web stand-in: its page
+        self.misbehave: dict[str, Callable[[Asked], Reply | None]] = {}
+        self.delay = 0.0
+        self.doi_org = StandIn(self.answer_doi_org)
+        self.datacite = StandIn(self.answer_datacite)
+        self.crossref = StandIn(self.answer_crossref)
+        self.eutils = StandIn(self.answer_eutils)
+        self.idconv = StandIn(self.answer_idconv)
+        self.openlibrary = StandIn(self.answer_openlibrary)
+        self.web = StandIn(self.answer_web)
+        self.all = [
+            self.doi_org,
+            self.datacite,
+            self.crossref,
+            self.eutils,
+            self.idconv,
+            self.openlibrary,
+            self.web,
+        ]
+
+    def point(self, settings: Any) -> None:
+        """Make the site ask these stand-ins instead of the registries."""
+        settings.LOOKUP_DOI_URL = self.doi_org.base
+        settings.LOOKUP_CROSSREF_URL = self.crossref.base
+        settings.LOOKUP_NCBI_EUTILS_URL = self.eutils.base + "/entrez/eutils"
+        settings.LOOKUP_NCBI_IDCONV_URL = self.idconv.base + "/tools/idconv/api/v1/articles/"
+        settings.LOOKUP_OPENLIBRARY_URL = self.openlibrary.base
+
+    def requests(self) -> int:
+        return sum(len(stand_in.requests) for stand_in in self.all)
+
+    def special(self, asked: Asked) -> Reply | None:
+        if self.delay:
+            time.sleep(self.delay)
+        behaviour = self.misbehave.get(asked.path)
+        return behaviour(asked) if behaviour else None
+
+    def answer_doi_org(self, asked: Asked) -> Reply:
+        if found := self.special(asked):
+            return found
+        if asked.path.startswith("/ra/"):
+            # doi.org's RA API: a list, one entry per DOI asked.
+            doi = unquote(asked.path.removeprefix("/ra/"))
+            agency = self.agencies.get(doi.lower())
+            entry = (
+                {"DOI": doi, "RA": agency}
+                if agency
+                else {"DOI": doi, "status": "DOI does not exist"}
+            )
+            return json_reply(json.dumps([entry]))
+        doi = unquote(asked.path.lstrip("/"))
+        if doi.lower() not in self.agencies:
+            return Reply(404, "<html><body>DOI Not Found</body></html>", "text/html")
+        if "application/vnd.citationstyles.csl+json" in asked.headers.get("accept", ""):
+            # Content negotiation: doi.org sends the client on to the agency.
+            target = self.datacite.url(f"/application/vnd.citationstyles.csl+json/{quote(doi)}")
+            return Reply(302, "", "text/html", {"Location": target})
+        return Reply(302, "", "text/html", {"Location": self.web.url("/landing")})
+
+    def answer_datacite(self, asked: Asked) -> Reply:
+        if found := self.special(asked):
+            return found
+        doi = unquote(asked.path.removeprefix("/application/vnd.citationstyles.csl+json/"))
+        item = self.csl.get(doi.lower())
+        if item is None:
+            missing = {"errors": [{"status": "404", "title": "The resource doesn't exist."}]}
+            return Reply(404, json.dumps(missing))
+        return Reply(200, json.dumps(item), "application/vnd.citationstyles.csl+json")
+
+    def answer_crossref(self, asked: Asked) -> Reply:
+        if found := self.special(asked):
+            return found
+        doi = unquote(asked.path.removeprefix("/works/"))
+        work = self.works.get(doi.lower())
+        if work is None:
+            return Reply(404, "Resource not found.", "text/plain")
+        message = {
+            "status": "ok",
+            "message-type": "work",
+            "message-version": "1.0.0",
+            "message": work,
+        }
+        return json_reply(json.dumps(message))
+
+    def answer_eutils(self, asked: Asked) -> Reply:
+        if found := self.special(asked):
+            return found
+        if asked.path != "/entrez/eutils/efetch.fcgi" or asked.param("db") != "pubmed":
+            return Reply(
+                400, "<eFetchResult><ERROR>Unknown request</ERROR></eFetchResult>", "text/xml"
+            )
+        ids = [i for i in asked.param("id").split(",") if i]
+        found_articles = "".join(self.articles[i] for i in ids if i in self.articles)
+        return Reply(200, PUBMED_SET.format(found_articles), "text/xml; charset=UTF-8")
+
+    def answer_idconv(self, asked: Asked) -> Reply:
+        if found := self.special(asked):
+            return found
+        records = []
+        for requested in asked.param("ids").split(","):
+            record = self.pmc.get(requested.upper())
+            if record is None:
+                records.append(
+                    {
+                        "requested-id": requested,
+                        "status": "error",
+                        "errmsg": "Identifier not found in PMC",
+                    }
+                )
+            else:
+                records.append({"requested-id": requested, **record})
+        answer = {
+            "status": "ok",
+            "responseDate": "2026-03-01 12:00:00",
+            "request": {"format": "json", "ids": [asked.param("ids")]},
+            "records": records,
+        }
+        return json_reply(json.dumps(answer))
+
+    def answer_openlibrary(self, asked: Asked) -> Reply:
+        if found := self.special(asked):
+            return found
+        keys = asked.param("bibkeys").split(",")
+        answer = {key: self.books[key] for key in keys if key in self.books}
+        return json_reply(json.dumps(answer))
+
+    def answer_web(self, asked: Asked) -> Reply:
+        if found := self.special(asked):
+            return found
+        return self.pages.get(asked.path) or Reply(
+            404, "<html><title>Not found</title></html>", "text/html"
+        )
+
+    def start(self) -> Registries:
+        for stand_in in self.all:
+            stand_in.start()
+        return self
+
+    def stop(self) -> None:
+        for stand_in in self.all:
+            stand_in.stop()
+
+
+@contextmanager
+def registries() -> Iterator[Registries]:
+    running = Registries().start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def loopback_only(monkeypatch: Any) -> list[tuple[str, int]]:
+    """Record every TCP connection the site's clients try to open, and refuse all but
+    loopback ones: were an address check broken, a test would still never reach beyond
+    this machine (nor the cloud's metadata service)."""
+    import httpcore
+
+    opened: list[tuple[str, int]] = []
+    sync_connect = httpcore.SyncBackend.connect_tcp
+    async_connect = httpcore.AnyIOBackend.connect_tcp
+
+    def allowed(host: str, port: int) -> None:
+        opened.append((host, port))
+        if not (host.startswith("127.") or host == "::1"):
+            raise httpcore.ConnectError(f"the tests connect to loopback only, not {host}")
+
+    def record(self: Any, host: str, port: int, *args: Any, **kwargs: Any) -> Any:
+        allowed(host, port)
+        return sync_connect(self, host, port, *args, **kwargs)
+
+    async def record_async(self: Any, host: str, port: int, *args: Any, **kwargs: Any) -> Any:
+        allowed(host, port)
+        return await async_connect(self, host, port, *args, **kwargs)
+
+    monkeypatch.setattr(httpcore.SyncBackend, "connect_tcp", record)
+    monkeypatch.setattr(httpcore.AnyIOBackend, "connect_tcp", record_async)
+    return opened

@@ -13,14 +13,23 @@ from datetime import UTC, datetime
 from io import StringIO
 from typing import Any
 
-import httpcore
 import pytest
 from django.core.management import call_command
 
 import outbound
 from outbound.addresses import parse_address
 from resources.models import Link, LinkHealth, Resource
-from tests.standins import Asked, Reply, StandIn, Trap, drip, megabytes, serving, unused_port
+from tests.standins import (
+    Asked,
+    Reply,
+    StandIn,
+    Trap,
+    drip,
+    loopback_only,
+    megabytes,
+    serving,
+    unused_port,
+)
 
 State = LinkHealth.State
 
@@ -42,30 +51,9 @@ def strict(settings: Any) -> Any:
 
 @pytest.fixture(autouse=True)
 def connections(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
-    """Every TCP connection the clients try to open, by (address, port), sync and async.
-    Only loopback ones are really made: were a check broken, a test would still never
-    reach beyond this machine."""
-    opened: list[tuple[str, int]] = []
-    sync_connect = httpcore.SyncBackend.connect_tcp
-    async_connect = httpcore.AnyIOBackend.connect_tcp
-
-    def allowed(host: str, port: int) -> None:
-        opened.append((host, port))
-        address = parse_address(host)
-        if address is None or not address.is_loopback:
-            raise httpcore.ConnectError(f"the tests connect to loopback only, not {host}")
-
-    def record(self: Any, host: str, port: int, *args: Any, **kwargs: Any) -> Any:
-        allowed(host, port)
-        return sync_connect(self, host, port, *args, **kwargs)
-
-    async def record_async(self: Any, host: str, port: int, *args: Any, **kwargs: Any) -> Any:
-        allowed(host, port)
-        return await async_connect(self, host, port, *args, **kwargs)
-
-    monkeypatch.setattr(httpcore.SyncBackend, "connect_tcp", record)
-    monkeypatch.setattr(httpcore.AnyIOBackend, "connect_tcp", record_async)
-    return opened
+    """Every TCP connection the clients try to open, by (address, port); only loopback
+    ones are really made."""
+    return loopback_only(monkeypatch)
 
 
 @pytest.fixture
@@ -264,14 +252,6 @@ def test_the_async_client_refuses_private_addresses_too(strict, trap, connection
     with pytest.raises(outbound.PrivateAddress):
         asyncio.run(ask())
     assert (trap.accepted, connections) == (0, [])
-
-
-def test_production_never_allows_private_addresses():
-    from tests.test_settings import PRODUCTION, manage
-
-    result = manage("check", **{**PRODUCTION, "OUTBOUND_ALLOW_PRIVATE": "true"})
-    assert result.returncode != 0
-    assert "OUTBOUND_ALLOW_PRIVATE must be off in production" in result.stderr
 
 
 def test_address_policy_reads_exact_addresses_and_ports():
