@@ -379,7 +379,9 @@ def too_large(url: httpx.URL, cap: int) -> str:
 
 class AsyncOutbound:
     """The async client, for the link checks: ``stream`` is one request (no redirect
-    followed: the checker follows them itself), checked and within the host's turn."""
+    followed: the checker follows them itself, and each hop is checked again), within the
+    host's turn. The body is streamed: the caller reads only what it needs (the link
+    checker, a page's first 64 KB)."""
 
     def __init__(self, config: Config) -> None:
         self.config = config

@@ -594,7 +594,7 @@ def test_many_pubmed_ids_are_asked_in_one_request(registry):
     (efetch,) = registry.eutils.requests
     assert efetch.param("id") == "39000001,3900002,12345678"
     unknown = lookup_many(["11111111", "22222222"])
-    assert [o.message for o in unknown] == [
+    assert [str(o) for o in unknown if isinstance(o, NotFound)] == [
         "PubMed has no record with the ID 11111111.",
         "PubMed has no record with the ID 22222222.",
     ]
