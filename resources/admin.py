@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import ActionLocation
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, F, Prefetch
 from django.http import HttpRequest, HttpResponse
@@ -30,48 +30,11 @@ from . import link_health
 from .models import Creator, FormerSlug, Link, LinkHealth, Resource, TaggedResource, merge_topics
 
 
-class LinkForm(forms.ModelForm):
-    def validate_constraints(self) -> None:
-        # "One primary link" is a rule about the links together: LinkFormSet checks
-        # it across the forms, since a single form sees the database before the save.
-        unchecked = {f.name for f in Link._meta.fields if f.name not in self.cleaned_data}
-        try:
-            self.instance.validate_constraints(exclude=unchecked | {"is_primary"})
-        except ValidationError as error:
-            self.add_error(None, error)
-
-
-class LinkFormSet(NamedRowsInlineFormSet):
-    """Checks the links as a whole: a resource with links has exactly one primary link."""
-
-    def clean(self) -> None:
-        super().clean()
-        # Untouched blank forms have empty cleaned_data and are not saved.
-        kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
-        primaries = sum(1 for form in kept if form.cleaned_data.get("is_primary"))
-        if kept and primaries != 1:
-            raise ValidationError(
-                "Tick \u201cprimary\u201d on exactly one link: the one the list opens."
-            )
-
-    def save_existing_objects(self, commit: bool = True) -> list[Any]:
-        # The database allows one primary link per resource at any moment, so
-        # when staff move the tick to another link, clear the old one first.
-        if commit:
-            demoted = [
-                form.instance.pk
-                for form in self.initial_forms
-                if form.cleaned_data.get("DELETE") or not form.cleaned_data.get("is_primary")
-            ]
-            self.instance.links.filter(pk__in=demoted, is_primary=True).update(is_primary=False)
-        return super().save_existing_objects(commit)
-
-
 class LinkInline(admin.TabularInline):
     model = Link
-    form = LinkForm
-    formset = LinkFormSet
-    fields = ["label", "url", "is_primary", "position", "check_state", "last_checked"]
+    formset = NamedRowsInlineFormSet
+    fields = ["label", "url", "position", "check_state", "last_checked"]
+    verbose_name_plural = "links (the first by order is the one the list opens)"
     readonly_fields = ["check_state", "last_checked"]
     extra = 1
 

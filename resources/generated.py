@@ -101,8 +101,8 @@ def generate(count: int) -> list[Resource]:
             batch_size=2000,
         )  # fmt: skip
         Link.objects.bulk_create(
-            [Link(resource=r, label="Read it", url=f"https://example.org/{r.slug}",
-                  is_primary=True) for r in resources],
+            [Link(resource=r, label="Read it", url=f"https://example.org/{r.slug}")
+             for r in resources],
             batch_size=1000,
         )  # fmt: skip
         search.rebuild()

@@ -363,7 +363,7 @@ class Resource(VersionedModel):  # type: ignore[django-manager-missing]
 
     @property
     def primary_link(self) -> Link | None:
-        """The first link in Link's ordering (primary first); uses prefetched links."""
+        """The first link by position, the one the list opens; uses prefetched links."""
         return next(iter(self.links.all()), None)
 
     @property
@@ -517,24 +517,18 @@ class Link(models.Model):
         help_text="What the reader gets, for example \u201cRead the white paper (PDF)\u201d.",
     )
     url = WebAddressField("web address", max_length=500)
-    is_primary = models.BooleanField(
-        "primary",
-        default=False,
-        help_text="The link the list opens. Each resource has exactly one.",
+    position = models.PositiveIntegerField(
+        "order",
+        default=0,
+        help_text="Lower numbers come first. The first link is the one the list opens.",
     )
-    position = models.PositiveIntegerField("order", default=0)
 
     objects = LinkManager()
 
     class Meta:
-        ordering = ["-is_primary", "position", "pk"]
+        # The first link in this order is the primary one: the one the list opens.
+        ordering = ["position", "pk"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["resource"],
-                condition=Q(is_primary=True),
-                name="one_primary_link_per_resource",
-                violation_error_message="This resource already has a primary link.",
-            ),
             models.UniqueConstraint(
                 fields=["resource", "url"],
                 name="unique_link_url_per_resource",

@@ -197,7 +197,6 @@ def make_resource(db: None) -> Callable[..., Resource]:
             resource=resource,
             label=f"Open resource {n}",
             url=f"https://example.org/{n}",
-            is_primary=True,
         )
         Link.objects.create(
             resource=resource, label="Another copy", url=f"https://example.com/{n}", position=1

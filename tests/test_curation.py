@@ -41,7 +41,7 @@ def snapshot(resource: Resource) -> dict:
     return {
         "summary": resource.summary,
         "title": resource.title,
-        "links": sorted(resource.links.values_list("label", "url", "is_primary")),
+        "links": list(resource.links.values_list("label", "url", "position")),
         "creators": list(resource.creators.values_list("given_names", "family_name")),
         "tags": resource.tag_names,
     }
@@ -283,7 +283,7 @@ def add_resource(client: Client, **fields) -> Resource:
     data.update({
         "title": "A draft", "slug": "a-draft", "kind": "article", "summary": "Not yet public.",
         "links-0-label": "Read it", "links-0-url": "https://example.org/draft",
-        "links-0-is_primary": "on", "_save": "Save", **fields,
+        "_save": "Save", **fields,
     })  # fmt: skip
     response = client.post(f"{ADMIN}add/", data)
     assert response.status_code == 302, errors(response)

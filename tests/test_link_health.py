@@ -181,7 +181,6 @@ def linked(db: None) -> Callable[..., Resource]:
                 resource=resource,
                 label=f"Link {position + 1}",
                 url=url,
-                is_primary=position == 0,
                 position=position,
             )
         return resource

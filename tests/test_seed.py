@@ -61,7 +61,7 @@ def test_seed_loads_all_eight_resources_in_the_clients_order(seeded):
     for resource in resources:
         assert resource.summary, resource.slug
         assert resource.why_it_matters, resource.slug
-        assert resource.links.filter(is_primary=True).count() == 1, resource.slug
+        assert resource.primary_link is not None, resource.slug
         assert resource.tags.exists(), resource.slug
 
 
@@ -79,7 +79,7 @@ def test_seed_run_again_keeps_staff_edits_deletions_and_renames(seeded):
     Resource.objects.filter(slug="opennotes").update(title="OpenNotes, edited by staff")
     Resource.objects.filter(slug="let-patients-help").update(slug="let-patients-help-book")
     Principle.objects.filter(key="excellent-practice").delete()
-    Link.objects.filter(resource__slug="pew-research-health", is_primary=False).delete()
+    Link.objects.filter(resource__slug="pew-research-health").exclude(position=10).delete()
 
     output = run_seed()
 
@@ -139,7 +139,7 @@ def test_seed_refuses_invalid_content_and_loads_nothing_from_that_file(db, tmp_p
         "- model: resources.resource\n"
         "  fields: {slug: fine, title: Fine, kind: book, summary: A book.}\n"
         "- model: resources.link\n"
-        "  fields: {resource: [fine], label: Bad, url: 'javascript:alert(1)', is_primary: true}\n"
+        "  fields: {resource: [fine], label: Bad, url: 'javascript:alert(1)'}\n"
     )
     with pytest.raises(CommandError, match=r"resources\.link .*url: Enter a full web address"):
         run_seed(str(bad))

@@ -170,6 +170,6 @@ class Command(BaseCommand):
             for n, (resource, path) in enumerate(zip(resources, paths, strict=True)):
                 host, port = servers[n % len(servers)].server_address[:2]
                 url = f"http://{host!s}:{port}{path}?link={n}"
-                links.append(Link(resource=resource, label="Open it", url=url, is_primary=True))
+                links.append(Link(resource=resource, label="Open it", url=url))
             Link.objects.bulk_create(links)
         return {path: paths.count(path) for path in PAGES}
