@@ -11,20 +11,18 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F
 from django.db.models.functions import Lower
 from django.http import HttpRequest
 
-from spm_site import pagecache
-
 from .kinds import Kind
 from .models import Resource, TaggedResource
 from .search import Match, highlight, match
 
 PAGE_SIZE = 25
-CACHE_SECONDS = 3600
 MAX_TOPICS = 5
 SORTS = {
     "relevance": "Best match",
@@ -102,7 +100,6 @@ class Results:
     terms: list[str]
     pages: list[dict[str, Any]]
     clear: list[dict[str, str]]
-    generation: int | None = None  # the token the tallies were made under
 
 
 def filtered(choices: Choices, found: Match, with_kind: bool = True) -> Any:
@@ -135,7 +132,7 @@ def by_relevance(resources: Any, found: Match) -> list[Resource]:
     return [pk for pk, _ in order]
 
 
-def tallies(choices: Choices, found: Match) -> dict[str, Any]:
+def tallies(choices: Choices, found: Match, generation: int | None) -> dict[str, Any]:
     """The costly part of a search, which the page number does not change: the ranked
     matches (for a ranked search) and how many each kind and topic would give. Kept in the
     cache under the generation token, so any change to the content retires it."""
@@ -145,9 +142,8 @@ def tallies(choices: Choices, found: Match) -> dict[str, Any]:
             repr((found.terms, choices.kind, choices.all_topics, choices.sort)).encode()
         ).hexdigest()
     )
-    current = pagecache.token()
     kept = cache.get(key)
-    if kept is not None and kept["token"] == current:
+    if kept is not None and kept["token"] == generation:
         return kept
     resources = filtered(choices, found)
     ranked = choices.sort == "relevance" and bool(found.terms)
@@ -164,18 +160,20 @@ def tallies(choices: Choices, found: Match) -> dict[str, Any]:
         .order_by("-count", "tag__name")
     )
     kept = {
-        "token": current,
+        "token": generation,
         "ids": by_relevance(resources, found) if ranked else None,
         "by_kind": by_kind,
         "by_topic": by_topic,
     }
-    cache.set(key, kept, CACHE_SECONDS)
+    cache.set(key, kept, settings.FRAGMENT_CACHE_SECONDS)
     return kept
 
 
-def find(choices: Choices) -> Results:
+def find(choices: Choices, generation: int | None) -> Results:
+    """The page of results and its facets; ``generation`` is the token they are kept under
+    (``pagecache.token_for(request)``)."""
     found = match(choices.q)
-    counted = tallies(choices, found)
+    counted = tallies(choices, found, generation)
     if counted["ids"] is not None:
         paginator: Paginator = Paginator(counted["ids"], PAGE_SIZE)
         page = paginator.get_page(choices.page)
@@ -241,6 +239,4 @@ def find(choices: Choices) -> Results:
                 "url": choices.query(tag=others, page=""),
             }
         )
-    return Results(
-        choices, page, paginator.count, kinds, topics, found.terms, pages, clear, counted["token"]
-    )
+    return Results(choices, page, paginator.count, kinds, topics, found.terms, pages, clear)

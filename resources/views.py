@@ -37,7 +37,7 @@ class ListPaginator(Paginator):
         found = cache.get(key)
         if found is None:
             found = super().count
-            cache.set(key, found, settings.PAGE_CACHE_SECONDS or 60)
+            cache.set(key, found, settings.FRAGMENT_CACHE_SECONDS)
         return found
 
 
@@ -66,7 +66,6 @@ class ResourceListView(ListView):
         number = f"?page={page.number}" if page.number > 1 else ""
         context["canonical_url"] = absolute_url(self.request.path + number)
         # Made only when the cached rendering of the list is missing (see the template).
-        context["generation"] = self.generation
         context["json_ld"] = lambda: linked_data.json_ld(
             linked_data.list_json_ld(context["resources"], start=page.start_index())
         )
@@ -210,7 +209,7 @@ def catalogue(request: HttpRequest, tag: str | None = None) -> HttpResponse:
     """/resources/ (search and filters) and /resources/tags/<tag>/ (one topic)."""
     topic = get_object_or_404(Tag, slug=tag) if tag is not None else None
     choices = Choices.read(request, fixed_topic=topic.slug if topic else "")
-    results = find(choices)
+    results = find(choices, pagecache.token_for(request))
     path = request.path
     if choices.q:
         title = f"Search: {choices.q}"
@@ -223,7 +222,6 @@ def catalogue(request: HttpRequest, tag: str | None = None) -> HttpResponse:
         "resources/catalogue.html",
         {
             "results": results,
-            "generation": results.generation,
             "choices": choices,
             "search_query": choices.q,
             "topic": topic,
