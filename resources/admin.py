@@ -23,8 +23,9 @@ from reversion.models import Revision, Version
 from reversion_compare.admin import CompareVersionAdmin
 from taggit.models import Tag
 
-from spm_site.editing import ConcurrencyForm, SafeEditingAdmin, record
-from spm_site.table_forms import NamedRowsInlineFormSet
+from editing.admin import SafeEditingAdmin
+from editing.forms import ConcurrencyForm, NamedRowsInlineFormSet
+from editing.history import record
 
 from . import link_health
 from .models import Creator, FormerSlug, Link, LinkHealth, Resource, TaggedResource, merge_topics

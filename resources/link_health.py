@@ -35,8 +35,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from editing.history import record
 from spm_site import pagecache
-from spm_site.editing import record
 
 from .models import Link, LinkHealth, Resource
 

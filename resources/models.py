@@ -19,7 +19,7 @@ from stdnum import isbn
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
 
-from spm_site.editing import VersionedModel
+from editing.models import VersionedModel
 
 from .kinds import KIND_TYPES, Kind, KindTypes
 from .partial_dates import PartialDate, validate_partial_date
