@@ -7,10 +7,9 @@ from django.db import transaction
 from django.utils import timezone
 from taggit.models import Tag
 
+from resources import search
+from resources.models import Creator, Link, Resource, TaggedResource
 from spm_site import pagecache
-
-from . import search
-from .models import Creator, Link, Resource, TaggedResource
 
 WORDS = [
     "patient", "engagement", "shared", "decision", "making", "diagnosis", "care", "portal",

@@ -29,9 +29,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, setup_test_environment
 
-from resources.generated import generate
+from devtools.generated import generate
+from devtools.servers import HOST, NGINX_PREAMBLE, free_port, production_env, serving
 from resources.models import Resource
-from spm_site.servecheck import HOST, NGINX_PREAMBLE, free_port, production_env, serving
 
 SEARCH = "/resources/?q=shared+decision"
 NGINX_STATIC = (
@@ -168,7 +168,7 @@ class Command(BaseCommand):
     def floor(self, body: Path) -> Iterator[int]:
         env = {"FLOOR_BODY": str(body)}
         with self.gunicorn(
-            "floor", dict(os.environ), env, "spm_site.benchfloor:application"
+            "floor", dict(os.environ), env, "devtools.python_floor:application"
         ) as port:
             yield port
 

@@ -8,8 +8,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, setup_test_environment
 
+from devtools.generated import generate
 from resources import search
-from resources.generated import generate
 from resources.models import Resource
 
 QUERIES = ["shared decision", "patient portal", "chronic illness", "diagnosis safety"]
