@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from devtools.fake_sites import FakeSite, PageHandler
+from devtools.generated import generated_slug, refuse_unless_scratch
 from resources.models import Link, Resource
 
 # What the generated links lead to, and how often: mostly working pages, with the slow,
@@ -75,9 +76,9 @@ class Handler(PageHandler):
 
 class Command(BaseCommand):
     help = (
-        "Fill an EMPTY database with resources whose links lead to local servers with "
-        "slow, silent and failing pages, then time `check_links` over all of them. Use a "
-        "scratch database: `make bench` does."
+        "Fill a scratch database (it refuses one that holds resources) with resources whose "
+        "links lead to local servers with slow, silent and failing pages, then time "
+        "`check_links` over all of them. `make bench` runs it."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -86,8 +87,7 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=float, default=10.0)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if Resource.objects.exists():
-            raise CommandError("This database already holds resources: use an empty one.")
+        refuse_unless_scratch("bench_links")
         servers = [self.serve(f"127.0.0.{n}") for n in range(1, options["hosts"] + 1)]
         try:
             counts = self.fill(options["links"], servers)
@@ -128,7 +128,7 @@ class Command(BaseCommand):
                 [
                     Resource(
                         title=f"Generated resource {n}",
-                        slug=f"generated-{n}",
+                        slug=generated_slug(n),
                         kind=Resource.Kind.WEBSITE,
                         summary="A resource whose link is checked.",
                         position=n,
