@@ -52,7 +52,6 @@ slowclients: install static
 bench: install static
 	rm -f /tmp/spm-bench-pages.sqlite3 /tmp/spm-bench.sqlite3
 	DATABASE_URL=sqlite:////tmp/spm-bench-pages.sqlite3 $(MANAGE) migrate --no-input --verbosity 0
-	DATABASE_URL=sqlite:////tmp/spm-bench-pages.sqlite3 $(MANAGE) seed
 	DATABASE_URL=sqlite:////tmp/spm-bench-pages.sqlite3 $(MANAGE) bench_pages
 	DATABASE_URL=sqlite:////tmp/spm-bench.sqlite3 $(MANAGE) migrate --no-input --verbosity 0
 	DATABASE_URL=sqlite:////tmp/spm-bench.sqlite3 $(MANAGE) bench_search

@@ -125,6 +125,9 @@ INSTALLED_APPS = [
     "principles",
     "spm_site",
 ]
+if not PRODUCTION:
+    # Benchmarks, load checks and audits: a developer's tools, never offered on a server.
+    INSTALLED_APPS.append("devtools")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -1,10 +1,8 @@
 """Link health: every link is checked against a local server this file starts (no network)."""
 
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
 from typing import Any
 
@@ -16,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from reversion.models import Version
 
+from devtools.fake_sites import FakeSite, PageHandler
 from resources import link_health
 from resources.models import Link, LinkHealth, Resource
 from tests.conftest import count_queries, form_values, page, submit, through_site
@@ -41,26 +40,7 @@ class Site:
         self.huge_size = 200 * 1024 * 1024
         site = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_HEAD(self) -> None:
-                self.answer()
-
-            def do_GET(self) -> None:
-                self.answer()
-
-            def send(self, status: int, body: bytes = b"", kind: str = "text/html", **headers: str):
-                self.send_response(status)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(body)))
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                if self.command == "GET":
-                    self.wfile.write(body)
-
+        class Handler(PageHandler):
             def answer(self) -> None:
                 site.requests.append((self.command, self.path, self.headers.get("User-Agent", "")))
                 path = self.path
@@ -131,9 +111,8 @@ class Site:
                 except OSError:
                     pass  # the checker hung up: what it should do
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.server = FakeSite(Handler)
+        self.base = self.server.base
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -146,11 +125,9 @@ class Site:
 @pytest.fixture
 def site() -> Iterator[Site]:
     local = Site()
-    thread = threading.Thread(target=local.server.serve_forever, daemon=True)
-    thread.start()
+    local.server.start()
     yield local
-    local.server.shutdown()
-    local.server.server_close()
+    local.server.stop()
 
 
 def unused_port() -> int:
