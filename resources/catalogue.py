@@ -63,14 +63,6 @@ class Choices:
         )
 
     @property
-    def query_previous(self) -> str:
-        return self.query(page=int(self.page) - 1)
-
-    @property
-    def query_next(self) -> str:
-        return self.query(page=int(self.page) + 1)
-
-    @property
     def all_topics(self) -> list[str]:
         return [t for t in [self.fixed_topic, *self.topics] if t]
 
@@ -90,6 +82,15 @@ class Choices:
         return f"?{urlencode(params)}" if params else ""
 
 
+@dataclass(frozen=True)
+class Hit:
+    """A resource on a page of results, with the search words marked in its title and summary."""
+
+    resource: Resource
+    title_html: str
+    summary_html: str
+
+
 @dataclass
 class Results:
     choices: Choices
@@ -98,7 +99,6 @@ class Results:
     kinds: list[dict[str, Any]]
     topics: list[dict[str, Any]]
     terms: list[str]
-    pages: list[dict[str, Any]]
     clear: list[dict[str, str]]
 
 
@@ -186,10 +186,10 @@ def find(choices: Choices, generation: int | None) -> Results:
         paginator = Paginator(resources.with_list_details(), PAGE_SIZE)
         page = paginator.get_page(choices.page)  # a bad or too large number: first or last
     choices.page = str(page.number)
-    shown: Any
-    for shown in page:
-        shown.title_html = highlight(shown.title, found.terms)
-        shown.summary_html = highlight(shown.summary, found.terms)
+    page.object_list = [
+        Hit(shown, highlight(shown.title, found.terms), highlight(shown.summary, found.terms))
+        for shown in page.object_list
+    ]
 
     # How many each choice would give, with the reader's other choices kept.
     by_kind = counted["by_kind"]
@@ -216,12 +216,6 @@ def find(choices: Choices, generation: int | None) -> Results:
         }
         for row in counted["by_topic"]
     ]
-    pages = [
-        {"number": n, "url": choices.query(page=n), "current": n == page.number}
-        if n != Paginator.ELLIPSIS
-        else {"ellipsis": True}
-        for n in paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
-    ]
     # One link to undo each choice (what an empty result offers).
     clear = []
     if choices.q:
@@ -239,4 +233,4 @@ def find(choices: Choices, generation: int | None) -> Results:
                 "url": choices.query(tag=others, page=""),
             }
         )
-    return Results(choices, page, paginator.count, kinds, topics, found.terms, pages, clear)
+    return Results(choices, page, paginator.count, kinds, topics, found.terms, clear)

@@ -11,16 +11,7 @@ from taggit.models import Tag
 from principles.models import Principle, TextBlock
 from resources.models import Link, Resource
 
-from .conftest import form_values, page, submit
-
-
-def change_url(resource: Resource) -> str:
-    return f"/admin/resources/resource/{resource.pk}/change/"
-
-
-def post_change(client, resource: Resource, **changes: Any):
-    """Open the resource's change form, as staff would, change some fields and save it."""
-    return submit(client, change_url(resource), changes)
+from .conftest import change_url, form_values, page, post_change, submit
 
 
 def test_admin_shows_the_site_title_and_the_list_columns(staff_client, seeded):

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from taggit.models import Tag
 
 from resources.models import Link, Resource
-from tests.test_settings import PRODUCTION, manage
+from tests.conftest import PRODUCTION, manage
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOLS = [
