@@ -53,7 +53,6 @@ slowclients: install static
 bench: install static
 	rm -f /tmp/spm-bench-pages.sqlite3 /tmp/spm-bench.sqlite3
 	DATABASE_URL=sqlite:////tmp/spm-bench-pages.sqlite3 $(MANAGE) migrate --no-input --verbosity 0
-	DATABASE_URL=sqlite:////tmp/spm-bench-pages.sqlite3 $(MANAGE) seed
 	DATABASE_URL=sqlite:////tmp/spm-bench-pages.sqlite3 $(MANAGE) bench_pages
 	DATABASE_URL=sqlite:////tmp/spm-bench.sqlite3 $(MANAGE) migrate --no-input --verbosity 0
 	DATABASE_URL=sqlite:////tmp/spm-bench.sqlite3 $(MANAGE) bench_search
@@ -65,7 +64,7 @@ bench: install static
 	rm -f /tmp/spm-bench-links.sqlite3
 	DATABASE_URL=sqlite:////tmp/spm-bench-links.sqlite3 $(MANAGE) migrate --no-input --verbosity 0
 	DATABASE_URL=sqlite:////tmp/spm-bench-links.sqlite3 $(MANAGE) bench_links
-	$(MANAGE) bench_lookups
+	DATABASE_URL=sqlite:////tmp/spm-bench-links.sqlite3 $(MANAGE) bench_lookups
 
 # The four Lighthouse scores of the home page and a resource page, served by gunicorn with
 # production settings on loopback and audited in Debian's Chromium.

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from spm_site.editing import SafeEditingAdmin
+from editing.admin import SafeEditingAdmin
 
 from .models import Principle, TextBlock
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import reversion
 from django.db import models
 
-from spm_site.editing import VersionedModel
+from editing.models import VersionedModel
 
 
 class KeyedManager[M: models.Model](models.Manager[M]):

@@ -7,9 +7,8 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import ActionLocation
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import Count, F, Prefetch
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -19,59 +18,22 @@ from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
-from reversion.models import Revision, Version
+from reversion.models import Version
 from reversion_compare.admin import CompareVersionAdmin
 from taggit.models import Tag
 
-from spm_site.editing import ConcurrencyForm, SafeEditingAdmin, record
-from spm_site.table_forms import NamedRowsInlineFormSet
+from editing.admin import SafeEditingAdmin
+from editing.forms import ConcurrencyForm, NamedRowsInlineFormSet
 
-from . import link_health
-from .models import Creator, FormerSlug, Link, LinkHealth, Resource, TaggedResource, merge_topics
-
-
-class LinkForm(forms.ModelForm):
-    def validate_constraints(self) -> None:
-        # "One primary link" is a rule about the links together: LinkFormSet checks
-        # it across the forms, since a single form sees the database before the save.
-        unchecked = {f.name for f in Link._meta.fields if f.name not in self.cleaned_data}
-        try:
-            self.instance.validate_constraints(exclude=unchecked | {"is_primary"})
-        except ValidationError as error:
-            self.add_error(None, error)
-
-
-class LinkFormSet(NamedRowsInlineFormSet):
-    """Checks the links as a whole: a resource with links has exactly one primary link."""
-
-    def clean(self) -> None:
-        super().clean()
-        # Untouched blank forms have empty cleaned_data and are not saved.
-        kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
-        primaries = sum(1 for form in kept if form.cleaned_data.get("is_primary"))
-        if kept and primaries != 1:
-            raise ValidationError(
-                "Tick \u201cprimary\u201d on exactly one link: the one the list opens."
-            )
-
-    def save_existing_objects(self, commit: bool = True) -> list[Any]:
-        # The database allows one primary link per resource at any moment, so
-        # when staff move the tick to another link, clear the old one first.
-        if commit:
-            demoted = [
-                form.instance.pk
-                for form in self.initial_forms
-                if form.cleaned_data.get("DELETE") or not form.cleaned_data.get("is_primary")
-            ]
-            self.instance.links.filter(pk__in=demoted, is_primary=True).update(is_primary=False)
-        return super().save_existing_objects(commit)
+from . import curation, link_health
+from .models import Creator, Link, LinkHealth, Resource
 
 
 class LinkInline(admin.TabularInline):
     model = Link
-    form = LinkForm
-    formset = LinkFormSet
-    fields = ["label", "url", "is_primary", "position", "check_state", "last_checked"]
+    formset = NamedRowsInlineFormSet
+    fields = ["label", "url", "position", "check_state", "last_checked"]
+    verbose_name_plural = "links (the first by order is the one the list opens)"
     readonly_fields = ["check_state", "last_checked"]
     extra = 1
 
@@ -123,10 +85,6 @@ class ResourceForm(ConcurrencyForm):
 
 # Actions staff can run on selected resources in the list, or on one from its own page.
 BOTH_PLACES = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
-# "Check links now" runs while staff wait: a page of resources at most, and done well
-# within the app server's and the proxy's timeouts.
-CHECK_NOW_LIMIT = 25
-CHECK_NOW_SECONDS = 20.0
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -167,19 +125,7 @@ class LinkStateFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: Any) -> Any:
         value = self.value()
-        if value not in LinkHealth.State.values:
-            return queryset
-        current = LinkHealth.objects.current()
-        if value == LinkHealth.State.UNKNOWN:
-            known = current.exclude(state=value).values("link_id")
-            links = Link.objects.exclude(pk__in=known)
-        else:
-            links = Link.objects.filter(pk__in=current.filter(state=value).values("link_id"))
-        return queryset.filter(pk__in=links.values("resource_id"))
-
-
-# The order in which the list's "links" column reports a resource's worst link.
-SEVERITY = ["broken", "moved", "unverified", "unknown", "ok"]
+        return queryset.with_link_state(value) if value in LinkHealth.State.values else queryset
 
 
 @admin.register(Resource)
@@ -258,26 +204,21 @@ class ResourceAdmin(SafeEditingAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         if change and "last_reviewed_on" in form.changed_data:
-            link_health.accept_titles(obj.links.all())
+            curation.accept_current_titles([obj])
 
     @admin.display(description="status")
     def state(self, resource: Resource) -> str:
         return resource.status
 
     def get_queryset(self, request: HttpRequest) -> Any:
-        links = Prefetch("links", queryset=Link.objects.select_related("health"))
-        return super().get_queryset(request).prefetch_related(links)
+        return super().get_queryset(request).with_link_health()
 
     @admin.display(description="links")
     def links_state(self, resource: Resource) -> str:
         """The state of the resource's worst link, as the last check found it."""
-        states = [
-            health.state if (health := link.current_health) else "unknown"
-            for link in resource.links.all()
-        ]
-        if not states:
+        worst = resource.worst_link_state
+        if worst is None:
             return "\u2014"
-        worst = min(states, key=SEVERITY.index)
         label = str(LinkHealth.State(worst).label)
         return format_html("<strong>{}</strong>", label) if worst == "broken" else label
 
@@ -287,45 +228,17 @@ class ResourceAdmin(SafeEditingAdmin):
         shown = date_format(resource.last_reviewed_on) if resource.last_reviewed_on else "never"
         return format_html("{} <strong>(review due)</strong>", shown) if due else shown
 
-    def save_actions(
-        self, request: HttpRequest, queryset: Any, change: Callable[[Resource], str]
-    ) -> int:
-        """Apply ``change`` to each resource and record it in history, one revision each."""
-        changed = 0
-        for resource in queryset:
-            comment = change(resource)
-            if comment:
-                record(resource, comment, user=request.user)
-                changed += 1
-        return changed
-
     @admin.action(
         description="Mark as reviewed today", permissions=["change"], location=BOTH_PLACES
     )
     def mark_reviewed(self, request: HttpRequest, queryset: Any) -> None:
-        today = timezone.localdate()
-
-        def review(resource: Resource) -> str:
-            resource.last_reviewed_on = today
-            return f"Marked as reviewed on {date_format(today)}."
-
-        count = self.save_actions(request, queryset, review)
-        # Reviewing a resource accepts its pages' titles as they are now.
-        link_health.accept_titles(Link.objects.filter(resource__in=queryset))
+        count = curation.mark_reviewed(queryset, user=request.user)
         messages.success(request, f"Marked {count} resource(s) as reviewed today.")
 
     @admin.action(description="Check links now", permissions=["change"], location=BOTH_PLACES)
     def check_links_now(self, request: HttpRequest, queryset: Any) -> None:
-        if queryset.count() > CHECK_NOW_LIMIT:
-            messages.error(
-                request,
-                f"Select at most {CHECK_NOW_LIMIT} resources to check at once; "
-                "manage.py check_links checks every link.",
-            )
-            return
-        limits = link_health.Limits(timeout=settings.LINK_CHECK_TIMEOUT, budget=CHECK_NOW_SECONDS)
-        summary = link_health.check_links(Link.objects.filter(resource__in=queryset), limits)
-        messages.success(request, str(summary))
+        done, said = curation.check_links_now(queryset)
+        messages.add_message(request, messages.SUCCESS if done else messages.ERROR, said)
 
     def get_urls(self) -> list[URLPattern]:
         name = f"{self.opts.app_label}_{self.opts.model_name}"
@@ -344,11 +257,7 @@ class ResourceAdmin(SafeEditingAdmin):
         """Needs attention: broken links, permanent moves, titles changed since review."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        current = (
-            LinkHealth.objects.current()
-            .select_related("link__resource")
-            .order_by("link__resource__position", "link__resource__pk", "link__position")
-        )
+        current = LinkHealth.objects.current().in_list_order()
         return TemplateResponse(
             request,
             "admin/resources/resource/links.html",
@@ -356,12 +265,10 @@ class ResourceAdmin(SafeEditingAdmin):
                 **self.admin_site.each_context(request),
                 "title": "Links that need attention",
                 "opts": self.opts,
-                "broken": current.filter(state=LinkHealth.State.BROKEN),
-                "moved": current.filter(state=LinkHealth.State.MOVED),
-                "retitled": current.exclude(title="")
-                .exclude(reviewed_title="")
-                .exclude(title=F("reviewed_title")),
-                "unverified": current.filter(state=LinkHealth.State.UNVERIFIED).count(),
+                "broken": current.broken(),
+                "moved": current.moved(),
+                "retitled": current.retitled(),
+                "unverified": current.unverified().count(),
                 "can_change": self.has_change_permission(request),
             },
         )
@@ -385,15 +292,7 @@ class ResourceAdmin(SafeEditingAdmin):
         location=BOTH_PLACES,
     )
     def archive(self, request: HttpRequest, queryset: Any) -> None:
-        now = timezone.now()
-
-        def retire(resource: Resource) -> str:
-            if resource.archived_at:
-                return ""
-            resource.archived_at = now
-            return "Archived: taken off the list, page kept."
-
-        count = self.save_actions(request, queryset, retire)
+        count = curation.archive(queryset, user=request.user)
         messages.success(
             request, f"Archived {count} resource(s). Their pages stay online with a notice."
         )
@@ -404,13 +303,7 @@ class ResourceAdmin(SafeEditingAdmin):
         location=BOTH_PLACES,
     )
     def return_to_list(self, request: HttpRequest, queryset: Any) -> None:
-        def bring_back(resource: Resource) -> str:
-            if not resource.archived_at:
-                return ""
-            resource.archived_at = None
-            return "Returned to the list."
-
-        count = self.save_actions(request, queryset, bring_back)
+        count = curation.return_to_list(queryset, user=request.user)
         messages.success(request, f"Returned {count} resource(s) to the list.")
 
     @admin.display(description="Addresses")
@@ -430,10 +323,9 @@ class ResourceAdmin(SafeEditingAdmin):
             return short
         return format_html("{}<br>Former addresses, which lead here for ever: {}", short, former)
 
-    # Restoring a version (reversion's revision and recover views) is made safe here: a
-    # version whose address another resource now uses is refused with a message, topics
-    # deleted since are brought back first, and every address the resource had before the
-    # restore keeps leading to it.
+    # Restoring a version (reversion's revision and recover views) goes through
+    # resources/curation.py: a version whose address another resource now uses is refused,
+    # and the restore brings back deleted topics and keeps every address the resource had.
 
     def revision_view(
         self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
@@ -460,56 +352,15 @@ class ResourceAdmin(SafeEditingAdmin):
     def restore(
         self, request: HttpRequest, version: Version, view: Callable[[], HttpResponse]
     ) -> HttpResponse:
-        problem = restore_problem(version)
-        if problem:
+        if problem := curation.restore_problem(version):
             messages.error(request, problem)
             return redirect(request.path.rsplit("/", 2)[0] + "/")
-        resource_id = int(version.object_id)
-        with transaction.atomic():
-            addresses = list(
-                FormerSlug.objects.filter(resource_id=resource_id).values_list("slug", flat=True)
-            ) + list(Resource.objects.filter(pk=resource_id).values_list("slug", flat=True))
-            if request.method == "POST":
-                bring_back_deleted_tags(version.revision)
+        if request.method != "POST":
+            return view()  # the preview
+        with curation.restoring(version) as restore:
             response = view()
-            if request.method == "POST" and response.status_code == 302:
-                resource = Resource.objects.get(pk=resource_id)
-                for slug in addresses:
-                    if slug != resource.slug:
-                        FormerSlug.objects.update_or_create(
-                            slug=slug, defaults={"resource": resource}
-                        )
+            restore.done = response.status_code == 302
         return response
-
-
-def restore_problem(version: Version) -> str:
-    """Why this version of a resource cannot be restored as it is, or ""."""
-    slug = version.field_dict.get("slug", "")
-    resource_id = int(version.object_id)
-    holder = (
-        Resource.objects.filter(slug=slug).exclude(pk=resource_id).first()
-        or Resource.objects.filter(former_slugs__slug=slug).exclude(pk=resource_id).first()
-    )
-    if holder is None:
-        return ""
-    return (
-        f"This version cannot be restored: its address, /resources/{slug}/, now leads to "
-        f"\u201c{holder.title}\u201d. Nothing was changed."
-    )
-
-
-def bring_back_deleted_tags(revision: Revision) -> None:
-    """Recreate, from history, any topic of the revision that was deleted (or merged) since."""
-    tag_ids = {
-        int(v.field_dict["tag_id"] if "tag_id" in v.field_dict else v.field_dict["tag"])
-        for v in revision.version_set.all()
-        if v._model is TaggedResource
-    }
-    missing = tag_ids - set(Tag.objects.filter(pk__in=tag_ids).values_list("pk", flat=True))
-    for tag_id in missing:
-        deleted = Version.objects.get_for_model(Tag).filter(object_id=str(tag_id)).first()
-        if deleted is not None:
-            deleted.revert()
 
 
 class MergeTopicsForm(forms.Form):
@@ -561,7 +412,7 @@ class TopicAdmin(CompareVersionAdmin):
         if form.is_valid():
             keep = form.cleaned_data["keep"]
             others = [tag for tag in queryset if tag.pk != keep.pk]
-            changed = merge_topics(keep, others, user=request.user)
+            changed = curation.merge_topics(keep, others, user=request.user)
             messages.success(
                 request,
                 f"Merged {len(others)} topic(s) into \u201c{keep.name}\u201d; "

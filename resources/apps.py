@@ -23,7 +23,15 @@ class ResourcesConfig(AppConfig):
     verbose_name = "Resources for providers"
 
     def ready(self) -> None:
+        from taggit.models import Tag
+
+        from spm_site import pagecache
+
         from . import signals
+        from .models import Creator, FormerSlug, Link, Resource, TaggedResource
 
         signals.connect()
+        # What the list, the resource pages, the catalogue and the feeds show. Link health
+        # retires the pages itself, and only when what they show changes.
+        pagecache.watch(Resource, Link, Creator, FormerSlug, TaggedResource, Tag)
         post_migrate.connect(fill_search_index, sender=self)

@@ -11,20 +11,18 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F
 from django.db.models.functions import Lower
 from django.http import HttpRequest
 
-from spm_site import pagecache
-
 from .kinds import Kind
 from .models import Resource, TaggedResource
 from .search import Match, highlight, match
 
 PAGE_SIZE = 25
-CACHE_SECONDS = 3600
 MAX_TOPICS = 5
 SORTS = {
     "relevance": "Best match",
@@ -65,14 +63,6 @@ class Choices:
         )
 
     @property
-    def query_previous(self) -> str:
-        return self.query(page=int(self.page) - 1)
-
-    @property
-    def query_next(self) -> str:
-        return self.query(page=int(self.page) + 1)
-
-    @property
     def all_topics(self) -> list[str]:
         return [t for t in [self.fixed_topic, *self.topics] if t]
 
@@ -92,6 +82,15 @@ class Choices:
         return f"?{urlencode(params)}" if params else ""
 
 
+@dataclass(frozen=True)
+class Hit:
+    """A resource on a page of results, with the search words marked in its title and summary."""
+
+    resource: Resource
+    title_html: str
+    summary_html: str
+
+
 @dataclass
 class Results:
     choices: Choices
@@ -100,9 +99,7 @@ class Results:
     kinds: list[dict[str, Any]]
     topics: list[dict[str, Any]]
     terms: list[str]
-    pages: list[dict[str, Any]]
     clear: list[dict[str, str]]
-    generation: int | None = None  # the token the tallies were made under
 
 
 def filtered(choices: Choices, found: Match, with_kind: bool = True) -> Any:
@@ -135,7 +132,7 @@ def by_relevance(resources: Any, found: Match) -> list[Resource]:
     return [pk for pk, _ in order]
 
 
-def tallies(choices: Choices, found: Match) -> dict[str, Any]:
+def tallies(choices: Choices, found: Match, generation: int | None) -> dict[str, Any]:
     """The costly part of a search, which the page number does not change: the ranked
     matches (for a ranked search) and how many each kind and topic would give. Kept in the
     cache under the generation token, so any change to the content retires it."""
@@ -145,9 +142,8 @@ def tallies(choices: Choices, found: Match) -> dict[str, Any]:
             repr((found.terms, choices.kind, choices.all_topics, choices.sort)).encode()
         ).hexdigest()
     )
-    current = pagecache.token()
     kept = cache.get(key)
-    if kept is not None and kept["token"] == current:
+    if kept is not None and kept["token"] == generation:
         return kept
     resources = filtered(choices, found)
     ranked = choices.sort == "relevance" and bool(found.terms)
@@ -164,18 +160,20 @@ def tallies(choices: Choices, found: Match) -> dict[str, Any]:
         .order_by("-count", "tag__name")
     )
     kept = {
-        "token": current,
+        "token": generation,
         "ids": by_relevance(resources, found) if ranked else None,
         "by_kind": by_kind,
         "by_topic": by_topic,
     }
-    cache.set(key, kept, CACHE_SECONDS)
+    cache.set(key, kept, settings.FRAGMENT_CACHE_SECONDS)
     return kept
 
 
-def find(choices: Choices) -> Results:
+def find(choices: Choices, generation: int | None) -> Results:
+    """The page of results and its facets; ``generation`` is the token they are kept under
+    (``pagecache.token_for(request)``)."""
     found = match(choices.q)
-    counted = tallies(choices, found)
+    counted = tallies(choices, found, generation)
     if counted["ids"] is not None:
         paginator: Paginator = Paginator(counted["ids"], PAGE_SIZE)
         page = paginator.get_page(choices.page)
@@ -188,10 +186,10 @@ def find(choices: Choices) -> Results:
         paginator = Paginator(resources.with_list_details(), PAGE_SIZE)
         page = paginator.get_page(choices.page)  # a bad or too large number: first or last
     choices.page = str(page.number)
-    shown: Any
-    for shown in page:
-        shown.title_html = highlight(shown.title, found.terms)
-        shown.summary_html = highlight(shown.summary, found.terms)
+    page.object_list = [
+        Hit(shown, highlight(shown.title, found.terms), highlight(shown.summary, found.terms))
+        for shown in page.object_list
+    ]
 
     # How many each choice would give, with the reader's other choices kept.
     by_kind = counted["by_kind"]
@@ -218,12 +216,6 @@ def find(choices: Choices) -> Results:
         }
         for row in counted["by_topic"]
     ]
-    pages = [
-        {"number": n, "url": choices.query(page=n), "current": n == page.number}
-        if n != Paginator.ELLIPSIS
-        else {"ellipsis": True}
-        for n in paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
-    ]
     # One link to undo each choice (what an empty result offers).
     clear = []
     if choices.q:
@@ -241,6 +233,4 @@ def find(choices: Choices) -> Results:
                 "url": choices.query(tag=others, page=""),
             }
         )
-    return Results(
-        choices, page, paginator.count, kinds, topics, found.terms, pages, clear, counted["token"]
-    )
+    return Results(choices, page, paginator.count, kinds, topics, found.terms, clear)

@@ -37,6 +37,7 @@ from spm_site.public_urls import absolute_url
 
 from .kinds import KIND_TYPES
 from .models import Creator, Resource
+from .partial_dates import PartialDate
 
 CslRecord = dict[str, Any]
 
@@ -94,14 +95,15 @@ def csl_record(resource: Resource) -> CslRecord:
     return record
 
 
-def date_parts(record: CslRecord, key: str = "issued") -> list[int]:
-    """The record's date as [year], [year, month] or [year, month, day]; [] when unknown."""
-    return record[key]["date-parts"][0] if key in record else []
+def record_date(record: CslRecord, key: str = "issued") -> PartialDate | None:
+    """The record's date (``issued`` or ``accessed``) as precisely as it is known."""
+    return PartialDate.from_parts(record[key]["date-parts"][0]) if key in record else None
 
 
-def slashed(parts: list[int]) -> str:
-    """2014/08/15, 2014/08 or 2014: the date form RIS and Google Scholar read."""
-    return "/".join(f"{p:02d}" if i else str(p) for i, p in enumerate(parts))
+def inverted_name(name: dict[str, str]) -> str:
+    """ "Family, Given" (an organisation's name as it is), as RIS, BibTeX and Highwire's
+    citation_author write a name."""
+    return name.get("literal") or ", ".join(filter(None, [name["family"], name.get("given")]))
 
 
 def page_range(record: CslRecord) -> tuple[str, str]:
@@ -202,19 +204,15 @@ def ris_entry(record: CslRecord, resource: Resource) -> dict[str, Any]:
         "type_of_reference": KIND_TYPES[resource.kind].ris,
         "title": record["title"],
     }
-
-    def ris_name(name: dict[str, str]) -> str:
-        return name.get("literal") or ", ".join(filter(None, [name["family"], name.get("given")]))
-
     if "author" in record:
-        entry["authors"] = [ris_name(n) for n in record["author"]]
+        entry["authors"] = [inverted_name(n) for n in record["author"]]
     if "editor" in record:
-        entry["secondary_authors"] = [ris_name(n) for n in record["editor"]]
-    if parts := date_parts(record):
-        entry["year"] = str(parts[0])
-        entry["date"] = slashed(parts)
-    if accessed := date_parts(record, "accessed"):
-        entry["access_date"] = slashed(accessed)
+        entry["secondary_authors"] = [inverted_name(n) for n in record["editor"]]
+    if issued := record_date(record):
+        entry["year"] = str(issued.year)
+        entry["date"] = issued.isoformat("/")
+    if accessed := record_date(record, "accessed"):
+        entry["access_date"] = accessed.isoformat("/")
     first, last = page_range(record)
     if first:
         entry["start_page"] = first
@@ -246,7 +244,7 @@ def bibtex_name(name: dict[str, str]) -> str:
     if "literal" in name:
         # Braces keep an organisation's name whole (BibTeX would split it at "and").
         return "{" + escape_bibtex(name["literal"]) + "}"
-    return escape_bibtex(", ".join(filter(None, [name["family"], name.get("given")])))
+    return escape_bibtex(inverted_name(name))
 
 
 def bibtex_entry(record: CslRecord, resource: Resource) -> Entry:
@@ -257,16 +255,13 @@ def bibtex_entry(record: CslRecord, resource: Resource) -> Entry:
         fields.append(("author", " and ".join(bibtex_name(n) for n in record["author"])))
     if "editor" in record:
         fields.append(("editor", " and ".join(bibtex_name(n) for n in record["editor"])))
-    if "issued" in record:
-        parts = record["issued"]["date-parts"][0]
-        fields.append(("year", str(parts[0])))
-        if len(parts) > 1:
-            fields.append(("month", str(parts[1])))
-        fields.append(("date", "-".join(f"{p:02d}" if i else str(p) for i, p in enumerate(parts))))
-    if "accessed" in record:
-        fields.append(
-            ("urldate", "-".join(f"{p:02d}" for p in record["accessed"]["date-parts"][0]))
-        )
+    if issued := record_date(record):
+        fields.append(("year", str(issued.year)))
+        if issued.month:
+            fields.append(("month", str(issued.month)))
+        fields.append(("date", issued.isoformat()))
+    if accessed := record_date(record, "accessed"):
+        fields.append(("urldate", accessed.isoformat()))
     container_field = {"article": "journal", "techreport": "series"}.get(entry_type, "howpublished")
     publisher_field = "institution" if entry_type == "techreport" else "publisher"
     mapping = {

@@ -37,8 +37,8 @@ from django.db import transaction
 from django.utils import timezone
 
 import outbound
+from editing.history import record
 from spm_site import pagecache
-from spm_site.editing import record
 
 from .models import Link, LinkHealth, Resource
 

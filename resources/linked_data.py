@@ -13,7 +13,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from spm_site.public_urls import absolute_url
 
-from .citations import CslRecord, csl_record, date_parts, page_range, slashed
+from .citations import CslRecord, csl_record, inverted_name, page_range, record_date
 from .kinds import KIND_TYPES
 from .models import Resource
 
@@ -61,8 +61,8 @@ def resource_json_ld(resource: Resource, record: CslRecord | None = None) -> dic
     for role in ["author", "editor"]:
         if role in record:
             data[role] = [schema_name(n) for n in record[role]]
-    if parts := date_parts(record):
-        data["datePublished"] = "-".join(f"{p:02d}" if i else str(p) for i, p in enumerate(parts))
+    if issued := record_date(record):
+        data["datePublished"] = issued.isoformat()
     if "publisher" in record:
         data["publisher"] = {"@type": "Organization", "name": record["publisher"]}
     if "container-title" in record:
@@ -152,14 +152,10 @@ def citation_meta(resource: Resource, record: CslRecord | None = None) -> list[t
     record = record or csl_record(resource)
     zotero_type = KIND_TYPES[resource.kind].zotero
     tags: list[tuple[str, str]] = [("citation_title", record["title"])]
-
-    def highwire_name(name: dict[str, str]) -> str:
-        return name.get("literal") or ", ".join(filter(None, [name["family"], name.get("given")]))
-
-    tags += [("citation_author", highwire_name(n)) for n in record.get("author", [])]
-    tags += [("citation_editor", highwire_name(n)) for n in record.get("editor", [])]
-    if parts := date_parts(record):
-        tags.append(("citation_publication_date", slashed(parts)))
+    tags += [("citation_author", inverted_name(n)) for n in record.get("author", [])]
+    tags += [("citation_editor", inverted_name(n)) for n in record.get("editor", [])]
+    if issued := record_date(record):
+        tags.append(("citation_publication_date", issued.isoformat("/")))
     if zotero_type == "journalArticle" and "container-title" in record:
         tags.append(("citation_journal_title", record["container-title"]))
         if "container-title-short" in record:

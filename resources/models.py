@@ -19,7 +19,7 @@ from stdnum import isbn
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
 
-from spm_site.editing import VersionedModel
+from editing.models import VersionedModel
 
 from .kinds import KIND_TYPES, Kind, KindTypes
 from .partial_dates import PartialDate, validate_partial_date
@@ -84,6 +84,22 @@ class ResourceQuerySet(models.QuerySet["Resource"]):
     def in_list_order(self) -> ResourceQuerySet:
         return self.order_by("position", "pk")
 
+    def with_link_state(self, state: str) -> ResourceQuerySet:
+        """Resources with a link whose last check (at its present address) found ``state``;
+        "unknown" means never checked there."""
+        current = LinkHealth.objects.current()
+        if state == LinkHealth.State.UNKNOWN:
+            links = Link.objects.exclude(pk__in=current.exclude(state=state).values("link_id"))
+        else:
+            links = Link.objects.filter(pk__in=current.filter(state=state).values("link_id"))
+        return self.filter(pk__in=links.values("resource_id"))
+
+    def with_link_health(self) -> ResourceQuerySet:
+        """Each resource's links with what their checks found, in two queries."""
+        return self.prefetch_related(
+            models.Prefetch("links", queryset=Link.objects.select_related("health"))
+        )
+
     def with_list_details(self) -> ResourceQuerySet:
         """Everything the list and detail pages show, in a fixed number of queries."""
         links = models.Prefetch("links", queryset=Link.objects.select_related("health"))
@@ -93,6 +109,22 @@ class ResourceQuerySet(models.QuerySet["Resource"]):
     def before_q(resource: Resource) -> Q:
         """Matches the resources that come before ``resource`` in curated order."""
         return Q(position__lt=resource.position) | Q(position=resource.position, pk__lt=resource.pk)
+
+    def place_on_list(self, resource: Resource) -> dict[str, Any] | None:
+        """Where ``resource`` stands on the list (in curated order): its number, the total,
+        the one before and the one after; None when it is not on the list."""
+        if not resource.is_listed:
+            return None
+        ordered = self.listed().in_list_order().only("slug", "title")
+        counts = ordered.aggregate(
+            total=models.Count("pk"), before=models.Count("pk", filter=self.before_q(resource))
+        )
+        return {
+            "number": counts["before"] + 1,
+            "total": counts["total"],
+            "previous": ordered.before(resource).last(),
+            "next": ordered.after(resource).first(),
+        }
 
     def before(self, resource: Resource) -> ResourceQuerySet:
         return self.filter(self.before_q(resource))
@@ -141,6 +173,10 @@ SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z\u201c\"(])")
 # Words whose period does not end a sentence ("Dr. Sands", "U.S. adults"); single
 # letters (initials such as "D. Z.") are skipped too.
 ABBREVIATIONS = {"dr", "mr", "mrs", "ms", "st", "vs", "e.g", "i.e", "u.s", "etc", "no", "vol"}
+
+
+# Worst first: how a resource's links together are reported ("broken" if any is).
+LINK_SEVERITY = ["broken", "moved", "unverified", "unknown", "ok"]
 
 
 def join_names(names: list[str]) -> str:
@@ -332,6 +368,11 @@ class Resource(VersionedModel):  # type: ignore[django-manager-missing]
         return self.last_reviewed_on is None or self.last_reviewed_on < cutoff
 
     @property
+    def is_listed(self) -> bool:
+        """On the list: the same rule as ResourceQuerySet.listed, for one resource loaded."""
+        return self.is_published and self.archived_at is None
+
+    @property
     def status(self) -> str:
         if not self.is_published:
             return "Draft"
@@ -363,8 +404,18 @@ class Resource(VersionedModel):  # type: ignore[django-manager-missing]
 
     @property
     def primary_link(self) -> Link | None:
-        """The first link in Link's ordering (primary first); uses prefetched links."""
+        """The first link by position, the one the list opens; uses prefetched links."""
         return next(iter(self.links.all()), None)
+
+    @property
+    def worst_link_state(self) -> str | None:
+        """The state of the resource's worst link as the last checks found it (None: no
+        links); uses prefetched links and health (``with_link_health``)."""
+        states = [
+            health.state if (health := link.current_health) else LinkHealth.State.UNKNOWN
+            for link in self.links.all()
+        ]
+        return min(states, key=LINK_SEVERITY.index) if states else None
 
     @property
     def tag_names(self) -> list[str]:
@@ -517,24 +568,18 @@ class Link(models.Model):
         help_text="What the reader gets, for example \u201cRead the white paper (PDF)\u201d.",
     )
     url = WebAddressField("web address", max_length=500)
-    is_primary = models.BooleanField(
-        "primary",
-        default=False,
-        help_text="The link the list opens. Each resource has exactly one.",
+    position = models.PositiveIntegerField(
+        "order",
+        default=0,
+        help_text="Lower numbers come first. The first link is the one the list opens.",
     )
-    position = models.PositiveIntegerField("order", default=0)
 
     objects = LinkManager()
 
     class Meta:
-        ordering = ["-is_primary", "position", "pk"]
+        # The first link in this order is the primary one: the one the list opens.
+        ordering = ["position", "pk"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["resource"],
-                condition=Q(is_primary=True),
-                name="one_primary_link_per_resource",
-                violation_error_message="This resource already has a primary link.",
-            ),
             models.UniqueConstraint(
                 fields=["resource", "url"],
                 name="unique_link_url_per_resource",
@@ -579,6 +624,26 @@ class LinkHealthQuerySet(models.QuerySet["LinkHealth"]):
     def current(self) -> LinkHealthQuerySet:
         """Only what was found at each link's present address."""
         return self.filter(url=F("link__url"))
+
+    def in_list_order(self) -> LinkHealthQuerySet:
+        """By resource in curated order, then by link, with both loaded."""
+        return self.select_related("link__resource").order_by(
+            "link__resource__position", "link__resource__pk", "link__position", "link__pk"
+        )
+
+    def broken(self) -> LinkHealthQuerySet:
+        return self.filter(state=LinkHealth.State.BROKEN)
+
+    def moved(self) -> LinkHealthQuerySet:
+        """Moved for good: staff can take the new address with one click."""
+        return self.filter(state=LinkHealth.State.MOVED)
+
+    def unverified(self) -> LinkHealthQuerySet:
+        return self.filter(state=LinkHealth.State.UNVERIFIED)
+
+    def retitled(self) -> LinkHealthQuerySet:
+        """Pages whose title is not the one they had at the resource's last review."""
+        return self.exclude(title="").exclude(reviewed_title="").exclude(title=F("reviewed_title"))
 
 
 class LinkHealth(models.Model):
@@ -665,26 +730,3 @@ class LinkHealth(models.Model):
 
 # Tag names are part of what a restore brings back.
 reversion.register(Tag)
-
-
-def merge_topics(keep: Tag, others: list[Tag], user: Any = None) -> int:
-    """Move every resource tagged with one of ``others`` to ``keep``, then delete ``others``.
-
-    Each resource changed gets a revision of its own, so history shows the merge and a
-    restore brings back its old topics. Returns how many resources changed.
-    """
-    others = [tag for tag in others if tag.pk != keep.pk]
-    names = ", ".join(f"\u201c{tag.name}\u201d" for tag in others)
-    with transaction.atomic():
-        affected = Resource.objects.filter(tagged_items__tag__in=others).distinct()
-        for resource in affected:
-            with reversion.create_revision():
-                if user is not None:
-                    reversion.set_user(user)
-                reversion.set_comment(f"Topics {names} merged into \u201c{keep.name}\u201d.")
-                resource.tags.remove(*others)
-                resource.tags.add(keep)
-                resource.save()
-        for tag in others:
-            tag.delete()
-    return len(affected)

@@ -30,8 +30,16 @@ class PartialDate:
             date(year, month, day or 1)  # raises ValueError for month 13 or 31 February
         return cls(year, month, day)
 
-    def isoformat(self) -> str:
-        return "-".join(
+    @classmethod
+    def from_parts(cls, parts: list[int]) -> PartialDate:
+        """From CSL's date-parts: [year], [year, month] or [year, month, day]."""
+        year, *rest = parts
+        return cls(year, *rest[:2])
+
+    def isoformat(self, separator: str = "-") -> str:
+        """2014-08-15, 2014-08 or 2014; with "/" (2014/08/15), the form RIS and Google
+        Scholar's citation_publication_date read."""
+        return separator.join(
             f"{part:0{width}d}"
             for part, width in ((self.year, 4), (self.month, 2), (self.day, 2))
             if part is not None

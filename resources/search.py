@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -96,137 +96,120 @@ class Document:
         return [fold(getattr(self, name)) for name in [*COLUMNS, "variants"]]
 
 
-class Backend(Protocol):
-    """What each engine provides: its index table, and how to match and rank in it."""
+class Backend:
+    """What both engines share: one index table with a row per resource, matched and ranked
+    in SQL. Each engine says how it creates and fills the table, which column holds the
+    resource's id, how search words become a query, and the SQL that matches and scores."""
 
-    def create(self) -> None: ...
-    def drop(self) -> None: ...
-    def put(self, resource_id: int, document: Document) -> None: ...
-    def remove(self, resource_id: int) -> None: ...
-    def clear(self) -> None: ...
-    def matches(self, terms: list[str]) -> tuple[RawSQL, RawSQL]: ...
-    def ranked(self, terms: list[str]) -> list[tuple[int, float]]: ...
+    key: str  # the column that holds the resource's id
+    condition: str  # SQL matching the query, with one %s for expression(terms)
+    score: str  # SQL of a row's rank (higher is better); its %s, if any, is the query too
 
-
-class SqliteBackend:
     def create(self) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5("
-                f"{', '.join([*COLUMNS, 'variants'])}, "
-                "tokenize = 'porter unicode61 remove_diacritics 2')"
-            )
-
-    def drop(self) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {TABLE}")
+        raise NotImplementedError
 
     def put(self, resource_id: int, document: Document) -> None:
+        raise NotImplementedError
+
+    @staticmethod
+    def expression(terms: list[str]) -> str:
+        raise NotImplementedError
+
+    @staticmethod
+    def run(sql: str, params: list[Any] | None = None) -> list[Any]:
         with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {TABLE} WHERE rowid = %s", [resource_id])
-            cursor.execute(
-                f"INSERT INTO {TABLE} (rowid, {', '.join([*COLUMNS, 'variants'])}) "
-                f"VALUES (%s, {', '.join(['%s'] * (len(COLUMNS) + 1))})",
-                [resource_id, *document.folded()],
-            )
+            cursor.execute(sql, params or [])
+            return cursor.fetchall() if cursor.description else []
+
+    def drop(self) -> None:
+        self.run(f"DROP TABLE IF EXISTS {TABLE}")
 
     def remove(self, resource_id: int) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {TABLE} WHERE rowid = %s", [resource_id])
+        self.run(f"DELETE FROM {TABLE} WHERE {self.key} = %s", [resource_id])
 
     def clear(self) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {TABLE}")
+        self.run(f"DELETE FROM {TABLE}")
+
+    def params(self, terms: list[str]) -> tuple[list[str], list[str]]:
+        """The parameters of ``score`` and of ``condition``."""
+        query = self.expression(terms)
+        return [query] * self.score.count("%s"), [query]
+
+    def matches(self, terms: list[str]) -> tuple[RawSQL, RawSQL]:
+        """The ids that match (a subquery), and each resource's rank (a correlated one)."""
+        scored, matched = self.params(terms)
+        ids = RawSQL(f"SELECT {self.key} FROM {TABLE} WHERE {self.condition}", matched)
+        rank = RawSQL(
+            f"(SELECT {self.score} FROM {TABLE} "
+            f"WHERE {self.condition} AND {self.key} = resources_resource.id)",
+            [*scored, *matched],
+        )
+        return ids, rank
+
+    def ranked(self, terms: list[str]) -> list[tuple[int, float]]:
+        """Every match with its rank, from one query on the index."""
+        scored, matched = self.params(terms)
+        return self.run(
+            f"SELECT {self.key}, {self.score} FROM {TABLE} WHERE {self.condition}",
+            [*scored, *matched],
+        )
+
+
+class SqliteBackend(Backend):
+    key = "rowid"
+    condition = f"{TABLE} MATCH %s"
+    score = f"-bm25({TABLE}, {', '.join(str(w) for w in SQLITE_WEIGHTS)})"
+
+    def create(self) -> None:
+        self.run(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5("
+            f"{', '.join([*COLUMNS, 'variants'])}, "
+            "tokenize = 'porter unicode61 remove_diacritics 2')"
+        )
+
+    def put(self, resource_id: int, document: Document) -> None:
+        self.remove(resource_id)
+        self.run(
+            f"INSERT INTO {TABLE} (rowid, {', '.join([*COLUMNS, 'variants'])}) "
+            f"VALUES (%s, {', '.join(['%s'] * (len(COLUMNS) + 1))})",
+            [resource_id, *document.folded()],
+        )
 
     @staticmethod
     def expression(terms: list[str]) -> str:
         # Every word quoted (so nothing is read as FTS syntax), and matched as a beginning.
         return " ".join(f'"{t}"*' if len(t) >= 3 else f'"{t}"' for t in terms)
 
-    def matches(self, terms: list[str]) -> tuple[RawSQL, RawSQL]:
-        query = self.expression(terms)
-        weights = ", ".join(str(w) for w in SQLITE_WEIGHTS)
-        ids = RawSQL(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", [query])
-        rank = RawSQL(
-            f"(SELECT -bm25({TABLE}, {weights}) FROM {TABLE} "
-            f"WHERE {TABLE} MATCH %s AND rowid = resources_resource.id)",
-            [query],
-        )
-        return ids, rank
 
-    def ranked(self, terms: list[str]) -> list[tuple[int, float]]:
-        weights = ", ".join(str(w) for w in SQLITE_WEIGHTS)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT rowid, -bm25({TABLE}, {weights}) FROM {TABLE} WHERE {TABLE} MATCH %s",
-                [self.expression(terms)],
-            )
-            return cursor.fetchall()
+class PostgresBackend(Backend):
+    key = "resource_id"
+    condition = "document @@ to_tsquery('english', %s)"
+    score = "ts_rank(document, to_tsquery('english', %s))"
 
-
-class PostgresBackend:
     def create(self) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                # No foreign key: the signals remove a deleted resource's row, and a key
-                # here would stop Django's flush (tests, `manage.py flush`) truncating.
-                f"CREATE TABLE IF NOT EXISTS {TABLE} ("
-                "resource_id bigint PRIMARY KEY, document tsvector NOT NULL)"
-            )
-            cursor.execute(
-                f"CREATE INDEX IF NOT EXISTS {TABLE}_document ON {TABLE} USING gin (document)"
-            )
-
-    def drop(self) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {TABLE}")
+        # No foreign key: the signals remove a deleted resource's row, and a key here
+        # would stop Django's flush (tests, `manage.py flush`) truncating.
+        self.run(
+            f"CREATE TABLE IF NOT EXISTS {TABLE} ("
+            "resource_id bigint PRIMARY KEY, document tsvector NOT NULL)"
+        )
+        self.run(f"CREATE INDEX IF NOT EXISTS {TABLE}_document ON {TABLE} USING gin (document)")
 
     def put(self, resource_id: int, document: Document) -> None:
-        names = [*COLUMNS, "variants"]
         vector = " || ".join(
-            f"setweight(to_tsvector('english', %s), '{POSTGRES_WEIGHTS[name]}')" for name in names
+            f"setweight(to_tsvector('english', %s), '{POSTGRES_WEIGHTS[name]}')"
+            for name in [*COLUMNS, "variants"]
         )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {TABLE} (resource_id, document) VALUES (%s, {vector}) "
-                "ON CONFLICT (resource_id) DO UPDATE SET document = EXCLUDED.document",
-                [resource_id, *document.folded()],
-            )
-
-    def remove(self, resource_id: int) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {TABLE} WHERE resource_id = %s", [resource_id])
-
-    def clear(self) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {TABLE}")
+        self.run(
+            f"INSERT INTO {TABLE} (resource_id, document) VALUES (%s, {vector}) "
+            "ON CONFLICT (resource_id) DO UPDATE SET document = EXCLUDED.document",
+            [resource_id, *document.folded()],
+        )
 
     @staticmethod
     def expression(terms: list[str]) -> str:
         # Plain words only (\w+), joined with &, each a prefix: safe for to_tsquery.
         return " & ".join(f"{t}:*" if len(t) >= 3 else t for t in terms)
-
-    def matches(self, terms: list[str]) -> tuple[RawSQL, RawSQL]:
-        query = self.expression(terms)
-        ids = RawSQL(
-            f"SELECT resource_id FROM {TABLE} WHERE document @@ to_tsquery('english', %s)",
-            [query],
-        )
-        rank = RawSQL(
-            f"(SELECT ts_rank(document, to_tsquery('english', %s)) FROM {TABLE} "
-            "WHERE resource_id = resources_resource.id)",
-            [query],
-        )
-        return ids, rank
-
-    def ranked(self, terms: list[str]) -> list[tuple[int, float]]:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT resource_id, ts_rank(document, query) FROM {TABLE}, "
-                "to_tsquery('english', %s) AS query WHERE document @@ query",
-                [self.expression(terms)],
-            )
-            return cursor.fetchall()
 
 
 def backend() -> Backend:

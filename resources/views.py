@@ -3,10 +3,8 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.functional import cached_property
 from django.views.decorators.cache import cache_control
@@ -15,12 +13,12 @@ from taggit.models import Tag
 
 from principles.models import Principle, TextBlock
 from spm_site import pagecache
-from spm_site.public_urls import SHARE_IMAGE, absolute_url
+from spm_site.public_urls import absolute_url
 
-from . import cards, citations, linked_data
+from . import cards, citations, linked_data, sharing
 from .catalogue import SORTS, Choices, find
 from .models import Resource, ResourceQuerySet
-from .qr import qr_svg
+from .pagination import pagination
 
 
 class ListPaginator(Paginator):
@@ -37,7 +35,7 @@ class ListPaginator(Paginator):
         found = cache.get(key)
         if found is None:
             found = super().count
-            cache.set(key, found, settings.PAGE_CACHE_SECONDS or 60)
+            cache.set(key, found, settings.FRAGMENT_CACHE_SECONDS)
         return found
 
 
@@ -65,8 +63,10 @@ class ResourceListView(ListView):
         page = context["page_obj"]
         number = f"?page={page.number}" if page.number > 1 else ""
         context["canonical_url"] = absolute_url(self.request.path + number)
+        context["pagination"] = pagination(
+            page, lambda n: f"?page={n}" if n > 1 else self.request.path, "Pages of the list"
+        )
         # Made only when the cached rendering of the list is missing (see the template).
-        context["generation"] = self.generation
         context["json_ld"] = lambda: linked_data.json_ld(
             linked_data.list_json_ld(context["resources"], start=page.start_index())
         )
@@ -109,36 +109,22 @@ class ResourceDetailView(DetailView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         resource = self.object
-        listed = Resource.objects.listed().in_list_order().only("slug", "title")
-        on_list = resource.is_published and resource.archived_at is None
-        if on_list:
-            counts = listed.aggregate(
-                total=Count("pk"), before=Count("pk", filter=listed.before_q(resource))
-            )
-            context.update(
-                number=counts["before"] + 1,
-                total=counts["total"],
-                previous=listed.before(resource).last(),
-                next=listed.after(resource).first(),
-            )
+        place = Resource.objects.place_on_list(resource)
+        if place is not None:
+            context.update(place)
         replacement = resource.superseded_by
         record = citations.csl_record(resource)
-        short_url = absolute_url(resource.get_short_url())
+        share = sharing.shared(resource)
         context.update(
-            on_list=on_list,
+            on_list=place is not None,
             replacement=replacement if replacement and replacement.is_published else None,
             page_title=resource.title,
             page_description=resource.summary,
             canonical_url=absolute_url(resource.get_absolute_url()),
             og_type=resource.types.open_graph,
-            share_image={
-                **SHARE_IMAGE,
-                "url": absolute_url(reverse("resources:card", kwargs={"slug": resource.slug})),
-                "alt": f"{resource.title}: recommended to providers by the Society for "
-                "Participatory Medicine",
-            },
-            short_url=short_url,
-            qr_code=qr_svg(short_url, f"QR code for {short_url}"),
+            share_image=sharing.preview_image(resource),
+            short_url=share.short_url,
+            qr_code=share.qr_code,
             citations=citations.citation_styles.cite(record),
             downloads=citations.DOWNLOADS.values(),
             citation_meta=linked_data.citation_meta(resource, record),
@@ -187,18 +173,13 @@ def citation_download(
 
 def handout(request: HttpRequest) -> HttpResponse:
     """The whole list on paper: title, summary, short link and QR code of each resource."""
-    resources = list(Resource.objects.listed().in_list_order().with_list_details())
-    for resource in resources:
-        resource.short_url = absolute_url(resource.get_short_url())  # type: ignore[attr-defined]
-        resource.qr_code = qr_svg(  # type: ignore[attr-defined]
-            resource.short_url,  # type: ignore[attr-defined]
-            f"QR code for {resource.title}",
-        )
+    resources = Resource.objects.listed().in_list_order().with_list_details()
+    items = [sharing.shared(resource, f"QR code for {resource.title}") for resource in resources]
     return render(
         request,
         "resources/handout.html",
         {
-            "resources": resources,
+            "items": items,
             "page_title": "Handout: Participatory Medicine Resources for Providers",
             "canonical_url": absolute_url(request.path),
             "list_url": absolute_url("/"),
@@ -210,8 +191,9 @@ def catalogue(request: HttpRequest, tag: str | None = None) -> HttpResponse:
     """/resources/ (search and filters) and /resources/tags/<tag>/ (one topic)."""
     topic = get_object_or_404(Tag, slug=tag) if tag is not None else None
     choices = Choices.read(request, fixed_topic=topic.slug if topic else "")
-    results = find(choices)
+    results = find(choices, pagecache.token_for(request))
     path = request.path
+    pages = pagination(results.page, lambda n: path + choices.query(page=n), "Pages of results")
     if choices.q:
         title = f"Search: {choices.q}"
     elif topic:
@@ -223,7 +205,7 @@ def catalogue(request: HttpRequest, tag: str | None = None) -> HttpResponse:
         "resources/catalogue.html",
         {
             "results": results,
-            "generation": results.generation,
+            "pagination": pages,
             "choices": choices,
             "search_query": choices.q,
             "topic": topic,

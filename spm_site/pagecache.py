@@ -7,8 +7,9 @@ generation token) and one cache read: no request object, no middleware, no view.
   spm_site/http.py) and that sets no cookie. Signed-in staff (a session cookie), the
   admin, static files and /healthz always go to Django.
 - When it is retired: every entry is filed under the generation token it was made at
-  (spm_site/models.py). Saving or deleting anything a public page shows changes the token
-  in the same transaction, so the next request on any app server that shares the database
+  (spm_site/models.py). Saving or deleting a row of a model that an app ``watch``-es (each
+  registers, from its ``ready()``, the models its pages show) changes the token in the
+  same transaction, so the next request on any app server that shares the database
   renders afresh. Entries live in the configured cache: local memory by default, Redis
   when REDIS_URL is set (then the app servers share the pages too).
 - What it adds: an ETag and Last-Modified, with 304 answers to conditional requests, and
@@ -28,24 +29,13 @@ from dataclasses import dataclass
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection
+from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
-# Whatever a public page shows lives in these models.
-CONTENT_MODELS = [
-    "resources.Resource",
-    "resources.Link",
-    "resources.Creator",
-    "resources.FormerSlug",
-    "resources.TaggedResource",
-    "taggit.Tag",
-    "principles.Principle",
-    "principles.TextBlock",
-]
 COMPRESSIBLE = ("text/", "application/atom+xml", "application/json", "application/xml",
                 "application/vnd.citationstyles", "image/svg+xml")  # fmt: skip
 MIN_COMPRESS = 256  # bytes; smaller bodies are not worth a gzip header
@@ -54,26 +44,32 @@ MIN_COMPRESS = 256  # bytes; smaller bodies are not worth a gzip header
 # The generation: which state of the content a cached answer was made from.
 
 
-def token() -> int | None:
+ENVIRON_KEY = "spm.generation"  # the token read for this request
+
+
+def read_token() -> int | None:
     """The current generation token (None before anything was ever saved)."""
+    from .models import Generation
+
+    table = connection.ops.quote_name(Generation._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT token FROM spm_site_generation WHERE id = 1")
+        # Raw SQL: this runs on every page-cache hit, where the ORM's overhead shows.
+        cursor.execute(f"SELECT token FROM {table} WHERE id = 1")
         row = cursor.fetchone()
     return row[0] if row else None
 
 
-ENVIRON_KEY = "spm.generation"  # the token the page cache read for this request
-
-
 def token_for(request: Any) -> int | None:
-    """The token a request's page is made under: the one the page cache already read for
-    it, else read now; None when the database cannot say (an error page must still render)."""
-    if ENVIRON_KEY in request.META:
-        return request.META[ENVIRON_KEY]
-    try:
-        return token()
-    except DatabaseError:
-        return None
+    """The token a request's page and fragments are made under: read once per request (the
+    page cache reads it first and leaves it in the WSGI environ); None when the database
+    cannot say, so that an error page still renders."""
+    meta = request.META
+    if ENVIRON_KEY not in meta:
+        try:
+            meta[ENVIRON_KEY] = read_token()
+        except DatabaseError:
+            return None
+    return meta[ENVIRON_KEY]
 
 
 def changed_at() -> Any:
@@ -83,10 +79,11 @@ def changed_at() -> Any:
 
 
 def bump(**kwargs: Any) -> None:
-    """Retire every cached page and search result: the content has changed.
+    """Retire every cached page and fragment: the content has changed.
 
-    A signal receiver, and called directly by code that changes rows without signals
-    (``QuerySet.update()``, ``bulk_create()``).
+    A signal receiver for the models that apps ``watch``, and called directly by code that
+    changes rows without signals (``QuerySet.update()``, ``bulk_create()``) or that changes
+    what pages show outside those models (a link check).
     """
     from .models import Generation
 
@@ -103,13 +100,24 @@ def bump_after_migrate(**kwargs: Any) -> None:
         bump()
 
 
-def connect() -> None:
-    for label in CONTENT_MODELS:
-        model = apps.get_model(label)
+WATCHED: set[type[Model]] = set()
+
+
+def watch(*models: type[Model]) -> None:
+    """Retire the cached pages whenever a row of these models is saved or deleted (or, for a
+    many-to-many through model, added or removed). Each app calls this from its ``ready()``
+    for the models its public pages show."""
+    for model in models:
+        WATCHED.add(model)
+        label = model._meta.label_lower
         post_save.connect(bump, sender=model, dispatch_uid=f"pagecache-save-{label}")
         post_delete.connect(bump, sender=model, dispatch_uid=f"pagecache-delete-{label}")
-    tagged = apps.get_model("resources.TaggedResource")
-    m2m_changed.connect(bump, sender=tagged, dispatch_uid="pagecache-m2m-topics")
+        m2m_changed.connect(bump, sender=model, dispatch_uid=f"pagecache-m2m-{label}")
+
+
+def watched() -> frozenset[type[Model]]:
+    """The models whose saves retire the cached pages, as the apps registered them."""
+    return frozenset(WATCHED)
 
 
 # The WSGI layer.
@@ -151,7 +159,7 @@ class PageCache:
         if not self.may_serve(environ):
             return self.app(environ, start_response)
         try:
-            current = token()
+            current = read_token()
         except DatabaseError:
             connection.close()  # Django answers (and /healthz tells why)
             return self.app(environ, start_response)

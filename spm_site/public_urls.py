@@ -43,4 +43,5 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "share_image": {**SHARE_IMAGE, "url": absolute_url(static(SHARE_IMAGE_PATH))},
         # What cached fragments are filed under (read only if a template asks).
         "generation": SimpleLazyObject(lambda: pagecache.token_for(request)),
+        "fragment_seconds": settings.FRAGMENT_CACHE_SECONDS,
     }

@@ -128,6 +128,9 @@ INSTALLED_APPS = [
     "principles",
     "spm_site",
 ]
+if not PRODUCTION:
+    # Benchmarks, load checks and audits: a developer's tools, never offered on a server.
+    INSTALLED_APPS.append("devtools")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -205,9 +208,10 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 1000},
         }
     }
-# How long a cached page may live (0: no page cache); a change to the content retires
-# it at once anyway.
+# How long a cached page may live (0: no page cache), and a cached part of one (a list
+# item, the header, a search's counts); a change to the content retires both at once anyway.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "3600"))
+FRAGMENT_CACHE_SECONDS = int(os.environ.get("FRAGMENT_CACHE_SECONDS", "3600"))
 
 
 # The admin lives at /admin/ unless ADMIN_PATH says otherwise (for example "staff-7f3a/").

@@ -1,5 +1,7 @@
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from io import StringIO
@@ -21,6 +23,7 @@ from taggit.models import Tag
 
 import outbound
 from principles.models import Principle, TextBlock
+from resources import link_health
 from resources.models import Creator, Link, Resource
 from spm_site.wsgi import application
 
@@ -206,7 +209,6 @@ def make_resource(db: None) -> Callable[..., Resource]:
             resource=resource,
             label=f"Open resource {n}",
             url=f"https://example.org/{n}",
-            is_primary=True,
         )
         Link.objects.create(
             resource=resource, label="Another copy", url=f"https://example.com/{n}", position=1
@@ -291,3 +293,115 @@ def public_pages(seeded: None, make_resource: Callable[..., Resource]) -> list[P
         PublicPage("/no-such-page/", status=404),
         PublicPage("/", status=405, method="POST"),
     ]
+
+
+# The guiding principles and mission text exactly as the client wrote them.
+PRINCIPLES = [
+    "To guide patients and caregivers to be actively engaged in their health and health care "
+    "experiences.",
+    "To guide health professional practices where patient experience and contribution is an "
+    "integral goal of excellence.",
+    "To encourage mutual collaboration among patients, health professionals, caregivers and "
+    "others allowing them to partner in determining care.",
+]
+ENGAGEMENT = (
+    "Patient engagement involves a shift in perspective, rights, and responsibilities. Rich "
+    "conversations await us as patients and providers alike shift toward the shared "
+    "responsibilities of participatory medicine. Participatory medicine is not about patients "
+    "taking over."
+)
+PATIENTS_CAN_HELP = [
+    "Patients want to see good business practices in healthcare: good customer service, good "
+    "IT, good working relationships. They can see and compare the customer service in other "
+    "industries and can help healthcare get better at it.",
+    "We also understand the economic and cultural pressures providers face today: increasing "
+    "pressure to see more patients, an explosion of new data to keep up with, insurance clerks "
+    "who veto a professional\u2019s recommendations, demands to adopt EMRs, and despite the "
+    "rising cost of care, incessant pressure not to pay providers more.",
+    "Engaged, motivated, well-informed \u201ce-patients\u201d are more involved in their own "
+    "care, and can often find information that providers don\u2019t have time (or "
+    "reimbursement) to pursue.",
+]
+SOCIETY = (
+    "The Society for Participatory Medicine is a 501(c)(3) not-for-profit membership "
+    "organization that seeks to encourage mutual collaboration among patients, health "
+    "professionals, caregivers and others across the continuum of care. The Society provides a "
+    "forum for its members to interact and exchange ideas on health issues, influence policy, "
+    "advocate, conduct research, educate patients, caregivers, and health care professionals in "
+    "best practices in participatory medicine. SPM fosters initiatives that impact the quality, "
+    "efficacy, safety and viability of healthcare policy and practice."
+)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        # (The browser tests allow async-unsafe calls in this process only.)
+        if k
+        not in {
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "DEBUG",
+            "DJANGO_ENV",
+            "SITE_URL",
+            "CONTACT_EMAIL",
+            "OUTBOUND_ALLOW_PRIVATE",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+PRODUCTION = {
+    "DJANGO_ENV": "production",
+    "SECRET_KEY": "k7Qm2vX9pL4rT8wZ1cN6bF3hJ5dS0aG7yU2iO9eR4tW6qP1xV8nM3lK5jH0gD2fB",
+    "ALLOWED_HOSTS": "resources.example.org",
+    "SITE_URL": "https://resources.example.org",
+    "CONTACT_EMAIL": "webmaster@example.org",
+}
+
+
+def change_url(resource: Resource) -> str:
+    return f"/admin/resources/resource/{resource.pk}/change/"
+
+
+def post_change(client, resource: Resource, **changes: Any):
+    """Open the resource's change form, as staff would, change some fields and save it."""
+    return submit(client, change_url(resource), changes)
+
+
+def messages_shown(response) -> list[str]:
+    return [
+        " ".join(m.text_content().split())
+        for m in page(response).xpath("//ul[@class='messagelist']/li")
+    ]
+
+
+def record_health(url: str, state: str, **fields: Any) -> Link:
+    """Record that the checks found ``state`` at the link to ``url``."""
+    link = Link.objects.get(url=url)
+    defaults = {"status_code": 200, "final_url": url, "failures": 0, "last_ok_at": None}
+    link_health.store(link.pk, url, state=state, **{**defaults, **fields})
+    return link
+
+
+# The public address tests give SITE_URL, unlike the test client's Host (testserver).
+SITE = "https://resources.example.org"
+
+
+@pytest.fixture
+def site_url(settings):
+    """A public address unlike the test client's Host (testserver), so a leak would show."""
+    settings.SITE_URL = SITE
+    return SITE

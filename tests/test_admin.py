@@ -11,16 +11,7 @@ from taggit.models import Tag
 from principles.models import Principle, TextBlock
 from resources.models import Link, Resource
 
-from .conftest import form_values, submit
-
-
-def change_url(resource: Resource) -> str:
-    return f"/admin/resources/resource/{resource.pk}/change/"
-
-
-def post_change(client, resource: Resource, **changes: Any):
-    """Open the resource's change form, as staff would, change some fields and save it."""
-    return submit(client, change_url(resource), changes)
+from .conftest import change_url, form_values, page, post_change, submit
 
 
 def test_admin_shows_the_site_title_and_the_list_columns(staff_client, seeded):
@@ -85,30 +76,28 @@ def test_admin_accepts_http_and_https_links(staff_client, seeded):
     assert resource.links.filter(url="http://example.org/notes").exists()
 
 
-def test_admin_requires_exactly_one_primary_link(staff_client, seeded):
+def test_admin_has_no_primary_tick_the_first_link_is_the_one_the_list_opens(staff_client, seeded):
     resource = Resource.objects.get(slug="opennotes")
-    both = post_change(
-        staff_client, resource, **{"links-0-is_primary": "on", "links-1-is_primary": "on"}
-    )
-    neither = post_change(
-        staff_client, resource, **{"links-0-is_primary": None, "links-1-is_primary": None}
-    )
-    for response in (both, neither):
-        assert response.status_code == 200
-        assert "Tick “primary” on exactly one link" in response.content.decode()
-    assert resource.links.filter(is_primary=True).count() == 1
+    form = page(staff_client.get(change_url(resource)))
+    names = {field.get("name") for field in form.iter("input", "select", "textarea")}
+    assert "links-0-position" in names
+    assert not {name for name in names if name and name.endswith("is_primary")}
 
 
-def test_admin_moves_the_primary_tick_from_one_link_to_another(staff_client, client, seeded):
+def test_admin_reordering_links_changes_the_one_the_list_opens(staff_client, client, seeded):
     resource = Resource.objects.get(slug="opennotes")
-    links = list(resource.links.order_by("pk"))
-    assert links[0].is_primary
+    links = list(resource.links.order_by("position", "pk"))
+    assert f'class="button" href="{links[0].url}"' in client.get("/").content.decode()
     response = post_change(
-        staff_client, resource, **{"links-0-is_primary": None, "links-1-is_primary": "on"}
+        staff_client, resource, **{"links-0-position": 30, "links-1-position": 5}
     )
     assert response.status_code == 302
-    assert resource.links.get(is_primary=True) == links[1]
-    assert f'class="button" href="{links[1].url}"' in client.get("/").content.decode()
+    assert resource.primary_link == links[1]
+    home = client.get("/").content.decode()
+    assert f'class="button" href="{links[1].url}"' in home
+    detail = page(client.get("/resources/opennotes/"))
+    buttons = detail.xpath("//section[@aria-labelledby='links-heading']//a[@class='button']")
+    assert [a.get("href") for a in buttons] == [links[1].url]
 
 
 def test_admin_adds_a_resource_with_its_creators_and_links(staff_client, client, seeded):
@@ -126,7 +115,7 @@ def test_admin_adds_a_resource_with_its_creators_and_links(staff_client, client,
         "links-TOTAL_FORMS": 1, "links-INITIAL_FORMS": 0,
         "links-MIN_NUM_FORMS": 0, "links-MAX_NUM_FORMS": 1000,
         "links-0-label": "Read it", "links-0-url": "https://example.org/new",
-        "links-0-is_primary": "on", "links-0-position": 0,
+        "links-0-position": 0,
     }  # fmt: skip
     response = staff_client.post("/admin/resources/resource/add/", data)
     assert response.status_code == 302

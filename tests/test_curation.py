@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+import reversion
 from django.contrib.auth.models import Group, Permission, User
 from django.test import Client
 from django.utils import timezone
@@ -10,9 +11,10 @@ from reversion.models import Version
 from taggit.models import Tag
 
 from principles.models import Principle, TextBlock
-from resources.models import Resource
+from resources import curation
+from resources.models import FormerSlug, Link, LinkHealth, Resource
 
-from .conftest import editor, form_values, page, run_seed, submit
+from .conftest import editor, form_values, messages_shown, page, record_health, run_seed, submit
 
 ADMIN = "/admin/resources/resource/"
 
@@ -28,20 +30,13 @@ def errors(response) -> list[str]:
     ]
 
 
-def messages_shown(response) -> list[str]:
-    return [
-        " ".join(m.text_content().split())
-        for m in page(response).xpath("//ul[@class='messagelist']/li")
-    ]
-
-
 def snapshot(resource: Resource) -> dict:
     """What a restore must bring back: the text, the links, the creators and the topics."""
     resource.refresh_from_db()
     return {
         "summary": resource.summary,
         "title": resource.title,
-        "links": sorted(resource.links.values_list("label", "url", "is_primary")),
+        "links": list(resource.links.values_list("label", "url", "position")),
         "creators": list(resource.creators.values_list("given_names", "family_name")),
         "tags": resource.tag_names,
     }
@@ -283,7 +278,7 @@ def add_resource(client: Client, **fields) -> Resource:
     data.update({
         "title": "A draft", "slug": "a-draft", "kind": "article", "summary": "Not yet public.",
         "links-0-label": "Read it", "links-0-url": "https://example.org/draft",
-        "links-0-is_primary": "on", "_save": "Save", **fields,
+        "_save": "Save", **fields,
     })  # fmt: skip
     response = client.post(f"{ADMIN}add/", data)
     assert response.status_code == 302, errors(response)
@@ -560,3 +555,101 @@ def test_the_lists_order_column_saves_as_in_production_without_a_test_transactio
     assert staff.post(ADMIN, values).status_code == 302
     other.refresh_from_db()
     assert other.position == 1
+
+
+# The rules the admin's actions call, called as a script or a command would.
+
+
+def test_mark_reviewed_records_a_revision_each_and_accepts_the_pages_titles(seeded, make_resource):
+    resource = make_resource(last_reviewed_on=None)
+    link = resource.primary_link
+    record_health(link.url, "ok", title="A new title", reviewed_title="The old title")
+    user = editor()
+
+    count = curation.mark_reviewed(Resource.objects.filter(pk=resource.pk), user=user)
+
+    assert count == 1
+    resource.refresh_from_db()
+    assert resource.last_reviewed_on == timezone.localdate()
+    latest = Version.objects.get_for_object(resource).first()
+    assert latest.revision.user == user
+    assert latest.revision.comment.startswith("Marked as reviewed on ")
+    link.health.refresh_from_db()
+    assert link.health.reviewed_title == "A new title"
+    assert not link.health.title_changed
+
+
+def test_archive_and_return_change_only_what_needs_it_and_say_how_many(seeded):
+    resources = Resource.objects.filter(slug__in=["opennotes", "let-patients-help"])
+    assert curation.archive(resources, user=None) == 2
+    assert curation.archive(resources, user=None) == 0  # already archived: nothing recorded
+    assert not Resource.objects.listed().filter(slug="opennotes").exists()
+    assert [v.revision.comment for v in Version.objects.get_for_object(resources[0])][:1] == [
+        "Archived: taken off the list, page kept."
+    ]
+    assert curation.return_to_list(resources.filter(slug="opennotes"), user=None) == 1
+    assert Resource.objects.listed().filter(slug="opennotes").exists()
+
+
+def test_check_links_now_refuses_more_than_a_page_of_resources(db, make_resource):
+    for _ in range(curation.CHECK_NOW_LIMIT + 1):
+        make_resource()
+    done, said = curation.check_links_now(Resource.objects.all())
+    assert not done
+    assert said == (
+        "Select at most 25 resources to check at once; manage.py check_links checks every link."
+    )
+    assert not Link.objects.filter(health__isnull=False).exists()
+
+
+def test_a_version_whose_address_another_resource_took_cannot_be_restored(seeded):
+    book = Resource.objects.get(slug="let-patients-help")
+    with reversion.create_revision():
+        book.save()
+    version = Version.objects.get_for_object(book).first()
+    assert curation.restore_problem(version) == ""
+    book.slug = "let-patients-help-book"
+    book.save()
+    Resource.objects.filter(slug="opennotes").update(slug="spare")
+    other = Resource.objects.get(slug="spare")
+    other.slug = "let-patients-help"  # the book's first address, now taken
+    FormerSlug.objects.filter(slug="let-patients-help").delete()
+    other.save()
+    assert curation.restore_problem(version) == (
+        "This version cannot be restored: its address, /resources/let-patients-help/, now "
+        "leads to \u201cOpenNotes\u201d. Nothing was changed."
+    )
+
+
+def test_links_needing_attention_are_asked_of_the_health_table(seeded):
+    urls = list(
+        Link.objects.order_by("resource__position", "position").values_list("url", flat=True)
+    )
+    record_health(urls[0], "broken", status_code=404, failures=2)
+    record_health(urls[1], "moved", final_url="https://example.org/new", permanent_move=True)
+    record_health(urls[2], "ok", title="Parked domain", reviewed_title="The toolkit")
+    record_health(urls[3], "unverified", status_code=403)
+    record_health(urls[4], "ok", title="Same", reviewed_title="Same")
+    current = LinkHealth.objects.current().in_list_order()
+    assert [h.url for h in current.broken()] == [urls[0]]
+    assert [h.url for h in current.moved()] == [urls[1]]
+    assert [h.url for h in current.retitled()] == [urls[2]]
+    assert current.unverified().count() == 1
+    # Once the link points elsewhere, what was found at its old address no longer counts.
+    Link.objects.filter(url=urls[0]).update(url="https://example.org/fixed")
+    assert not LinkHealth.objects.current().broken().exists()
+
+
+def test_a_resource_is_reported_by_its_worst_link(db, make_resource):
+    resource = make_resource()
+    first, second = resource.links.all()
+    assert Resource.objects.with_link_health().get(pk=resource.pk).worst_link_state == "unknown"
+    assert set(Resource.objects.with_link_state("unknown")) == {resource}
+    record_health(first.url, "ok")
+    record_health(second.url, "moved", final_url="https://example.org/elsewhere")
+    loaded = Resource.objects.with_link_health().get(pk=resource.pk)
+    assert loaded.worst_link_state == "moved"
+    assert set(Resource.objects.with_link_state("moved")) == {resource}
+    assert not Resource.objects.with_link_state("unknown").exists()
+    record_health(first.url, "broken", status_code=500, failures=2)
+    assert Resource.objects.with_link_health().get(pk=resource.pk).worst_link_state == "broken"

@@ -5,17 +5,10 @@ from datetime import timedelta
 import feedparser
 import lxml.etree
 import lxml.html
-import pytest
 from django.utils import timezone
 
 from resources.models import Resource
-
-SITE = "https://resources.example.org"
-
-
-@pytest.fixture
-def site_url(settings):
-    settings.SITE_URL = SITE
+from tests.conftest import SITE
 
 
 def parse_feed(client, path: str):

@@ -3,7 +3,7 @@
 from io import StringIO
 from typing import Any
 
-from spm_site.management.commands.lighthouse import CATEGORIES, Command
+from devtools.management.commands.lighthouse import CATEGORIES, Command
 
 
 def report(scores: dict[str, float | None], audits: dict[str, dict[str, Any]]) -> dict[str, Any]:

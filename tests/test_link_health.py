@@ -1,10 +1,8 @@
 """Link health: every link is checked against a local server this file starts (no network)."""
 
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
 from typing import Any
 
@@ -16,9 +14,18 @@ from django.urls import reverse
 from django.utils import timezone
 from reversion.models import Version
 
+from devtools.fake_sites import FakeSite, PageHandler
 from resources import link_health
 from resources.models import Link, LinkHealth, Resource
-from tests.conftest import count_queries, form_values, page, submit, through_site
+from tests.conftest import (
+    count_queries,
+    form_values,
+    messages_shown,
+    page,
+    record_health,
+    submit,
+    through_site,
+)
 
 TIMEOUT = "0.5"  # seconds: the "never answers" page sleeps longer than this
 State = LinkHealth.State
@@ -41,26 +48,7 @@ class Site:
         self.huge_size = 200 * 1024 * 1024
         site = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_HEAD(self) -> None:
-                self.answer()
-
-            def do_GET(self) -> None:
-                self.answer()
-
-            def send(self, status: int, body: bytes = b"", kind: str = "text/html", **headers: str):
-                self.send_response(status)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(body)))
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                if self.command == "GET":
-                    self.wfile.write(body)
-
+        class Handler(PageHandler):
             def answer(self) -> None:
                 site.requests.append((self.command, self.path, self.headers.get("User-Agent", "")))
                 path = self.path
@@ -131,9 +119,8 @@ class Site:
                 except OSError:
                     pass  # the checker hung up: what it should do
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.server = FakeSite(Handler)
+        self.base = self.server.base
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -146,11 +133,9 @@ class Site:
 @pytest.fixture
 def site() -> Iterator[Site]:
     local = Site()
-    thread = threading.Thread(target=local.server.serve_forever, daemon=True)
-    thread.start()
+    local.server.start()
     yield local
-    local.server.shutdown()
-    local.server.server_close()
+    local.server.stop()
 
 
 def unused_port() -> int:
@@ -181,7 +166,6 @@ def linked(db: None) -> Callable[..., Resource]:
                 resource=resource,
                 label=f"Link {position + 1}",
                 url=url,
-                is_primary=position == 0,
                 position=position,
             )
         return resource
@@ -507,21 +491,6 @@ ADMIN = "/admin/resources/resource/"
 ATTENTION = "/admin/resources/resource/links/"
 
 
-def found(url: str, state: str, **fields: Any) -> Link:
-    """Record that the checks found ``state`` at the link to ``url``."""
-    link = Link.objects.get(url=url)
-    defaults = {"status_code": 200, "final_url": url, "failures": 0, "last_ok_at": None}
-    link_health.store(link.pk, url, state=state, **{**defaults, **fields})
-    return link
-
-
-def messages_shown(response) -> list[str]:
-    return [
-        " ".join(m.text_content().split())
-        for m in page(response).xpath("//ul[@class='messagelist']/li")
-    ]
-
-
 def column(document, name: str) -> dict[str, str]:
     """The list's ``name`` column, by resource title."""
     rows = document.xpath("//table[@id='result_list']/tbody/tr")
@@ -538,10 +507,10 @@ def test_the_list_shows_each_resources_worst_link_and_filters_by_state(linked, e
     linked("https://b.example/ok", title="All fine")
     linked("https://c.example/new", title="Never checked")
     linked("https://d.example/old", title="Moved away")
-    found("https://a.example/ok", State.OK)
-    found("https://a.example/gone", State.BROKEN, status_code=404, failures=2)
-    found("https://b.example/ok", State.OK)
-    found("https://d.example/old", State.MOVED, final_url="https://d.example/new")
+    record_health("https://a.example/ok", State.OK)
+    record_health("https://a.example/gone", State.BROKEN, status_code=404, failures=2)
+    record_health("https://b.example/ok", State.OK)
+    record_health("https://d.example/old", State.MOVED, final_url="https://d.example/new")
 
     listed = page(editor_client.get(ADMIN))
     assert column(listed, "links_state") == {
@@ -564,7 +533,7 @@ def test_the_list_shows_each_resources_worst_link_and_filters_by_state(linked, e
 
 def test_a_resource_page_shows_each_links_state_and_last_check(linked, editor_client):
     resource = linked("https://a.example/ok", "https://a.example/gone")
-    found("https://a.example/gone", State.BROKEN, status_code=410, failures=3)
+    record_health("https://a.example/gone", State.BROKEN, status_code=410, failures=3)
     document = page(editor_client.get(f"{ADMIN}{resource.pk}/change/"))
 
     def cells(name: str) -> list[str]:
@@ -600,13 +569,15 @@ def test_needs_attention_lists_broken_links_moves_and_changed_titles(linked, edi
     linked("https://b.example/old", title="Moved on")
     linked("https://c.example/page", title="Retitled")
     linked("https://d.example/blocked", title="Behind a bot wall")
-    found("https://a.example/gone", State.BROKEN, status_code=404, failures=2, problem="")
-    found("https://a.example/fine", State.OK, title="Fine", reviewed_title="Fine")
-    found(
+    record_health("https://a.example/gone", State.BROKEN, status_code=404, failures=2, problem="")
+    record_health("https://a.example/fine", State.OK, title="Fine", reviewed_title="Fine")
+    record_health(
         "https://b.example/old", State.MOVED, final_url="https://b.example/new", permanent_move=True
     )
-    found("https://c.example/page", State.OK, title="Parked domain", reviewed_title="The toolkit")
-    found("https://d.example/blocked", State.UNVERIFIED, status_code=403)
+    record_health(
+        "https://c.example/page", State.OK, title="Parked domain", reviewed_title="The toolkit"
+    )
+    record_health("https://d.example/blocked", State.UNVERIFIED, status_code=403)
 
     document = page(editor_client.get(ATTENTION))
 
@@ -641,7 +612,9 @@ def test_needs_attention_lists_broken_links_moves_and_changed_titles(linked, edi
 
 def test_use_the_new_address_is_one_recorded_edit(linked, editor_client):
     resource = linked("https://b.example/old", title="Moved on")
-    found("https://b.example/old", State.MOVED, final_url="https://b.example/new", title="New home")
+    record_health(
+        "https://b.example/old", State.MOVED, final_url="https://b.example/new", title="New home"
+    )
     change = f"{ADMIN}{resource.pk}/change/"
     stale_form = form_values(editor_client, change)  # someone opened the page before
     attention = page(editor_client.get(ATTENTION))
@@ -676,7 +649,7 @@ def test_use_the_new_address_is_one_recorded_edit(linked, editor_client):
 
 def test_use_the_new_address_needs_a_post_and_a_move(linked, editor_client, client):
     linked("https://b.example/fine")
-    link = found("https://b.example/fine", State.OK)
+    link = record_health("https://b.example/fine", State.OK)
     url = f"{ATTENTION}{link.pk}/use-new-address/"
     assert editor_client.get(url).status_code == 405
     response = editor_client.post(url, follow=True)
@@ -694,8 +667,10 @@ def test_use_the_new_address_needs_a_post_and_a_move(linked, editor_client, clie
 def test_the_detail_page_says_when_a_link_was_checked_and_marks_a_broken_one(linked, client):
     resource = linked("https://a.example/fine", "https://a.example/gone")
     checked = timezone.now()
-    found("https://a.example/fine", State.OK, last_ok_at=checked)
-    found("https://a.example/gone", State.BROKEN, status_code=404, failures=2, last_ok_at=checked)
+    record_health("https://a.example/fine", State.OK, last_ok_at=checked)
+    record_health(
+        "https://a.example/gone", State.BROKEN, status_code=404, failures=2, last_ok_at=checked
+    )
 
     document = page(client.get(resource.get_absolute_url()))
     items = document.xpath("//ul[@class='links']/li")
@@ -718,8 +693,8 @@ def test_the_detail_page_says_when_a_link_was_checked_and_marks_a_broken_one(lin
 def test_the_list_marks_a_broken_primary_link(linked, client):
     linked("https://a.example/gone", title="Gone")
     linked("https://b.example/fine", title="Fine")
-    found("https://a.example/gone", State.BROKEN, status_code=404, failures=2)
-    found("https://b.example/fine", State.OK, last_ok_at=timezone.now())
+    record_health("https://a.example/gone", State.BROKEN, status_code=404, failures=2)
+    record_health("https://b.example/fine", State.OK, last_ok_at=timezone.now())
 
     document = page(client.get("/"))
     marks = {
@@ -741,7 +716,7 @@ def test_link_health_costs_the_public_pages_no_query_per_link(linked, client):
             n = Link.objects.count()
             resource = linked(f"https://a.example/{n}", f"https://b.example/{n}")
             for link in resource.links.all():
-                found(link.url, State.BROKEN, status_code=404, failures=2)
+                record_health(link.url, State.BROKEN, status_code=404, failures=2)
 
     make(2)
     first = Resource.objects.first()

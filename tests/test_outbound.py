@@ -442,7 +442,7 @@ def link_to(db: None):
         resource = Resource.objects.create(
             title="Checked", slug="checked", kind=Resource.Kind.WEBSITE, summary="S."
         )
-        return Link.objects.create(resource=resource, label="Open", url=url, is_primary=True)
+        return Link.objects.create(resource=resource, label="Open", url=url)
 
     return make
 

@@ -1,8 +1,10 @@
 """The page cache: anonymous visitors get public pages from it, staff never do, and any
 change to what a page shows is on that page at the next request."""
 
+import ast
 import gzip
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import lxml.html
@@ -14,7 +16,8 @@ from django.test.utils import CaptureQueriesContext
 from taggit.models import Tag
 
 from principles.models import Principle, TextBlock
-from resources.models import Creator, Link, Resource
+from resources.models import Creator, FormerSlug, Link, Resource, TaggedResource
+from spm_site import pagecache
 from tests.conftest import Answer, submit, through_site
 
 
@@ -122,6 +125,38 @@ CHANGES: list[tuple[Callable[[Any], str], str]] = [
     (edit_principle, "/"),
     (edit_text_block, "/"),
 ]
+
+
+def test_each_app_registers_the_models_its_public_pages_show() -> None:
+    assert pagecache.watched() == {
+        Resource, Link, Creator, FormerSlug, TaggedResource, Tag, Principle, TextBlock,
+    }  # fmt: skip
+
+
+def test_the_page_cache_names_no_app_or_model_of_its_own() -> None:
+    source = Path(pagecache.__file__).read_text()
+    tree = ast.parse(source)
+    imported = {
+        alias.name if isinstance(node, ast.Import) else node.module or ""
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    assert not {name for name in imported if name.startswith(("resources", "principles", "taggit"))}
+    strings = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)}
+    assert not {
+        v
+        for v in strings
+        if isinstance(v, str) and v.startswith(("resources.", "principles.", "taggit."))
+    }
+
+
+def test_a_renamed_address_is_on_the_page_at_the_next_request(seeded: None) -> None:
+    through_site("/resources/opennotes/")
+    assert through_site("/resources/opennotes/").headers["X-Cache"] == "hit"
+    FormerSlug.objects.create(resource=resource(), slug="open-notes-old")
+    # A former address now redirects here: what was cached at it must not outlive that.
+    assert through_site("/resources/opennotes/").headers["X-Cache"] == "miss"
 
 
 @pytest.mark.parametrize(("change", "path"), CHANGES, ids=[c.__name__ for c, _ in CHANGES])

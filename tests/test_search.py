@@ -5,7 +5,8 @@ from django.core.management import call_command
 from taggit.models import Tag
 
 from resources import search as search_engines
-from resources.models import Creator, Resource, merge_topics
+from resources.curation import merge_topics
+from resources.models import Creator, Resource
 from resources.search import highlight, search
 
 from .conftest import page, submit

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from .test_settings import PRODUCTION, ROOT, manage
+from .conftest import PRODUCTION, ROOT, manage
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "

@@ -10,46 +10,9 @@ from django.core.management.base import CommandError
 from principles.models import Principle, TextBlock
 from resources.models import Link, Resource
 
-from .conftest import CLIENT_ORDER, run_seed
+from .conftest import CLIENT_ORDER, ENGAGEMENT, PATIENTS_CAN_HELP, PRINCIPLES, SOCIETY, run_seed
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-
-# The guiding principles and mission text exactly as the client wrote them.
-PRINCIPLES = [
-    "To guide patients and caregivers to be actively engaged in their health and health care "
-    "experiences.",
-    "To guide health professional practices where patient experience and contribution is an "
-    "integral goal of excellence.",
-    "To encourage mutual collaboration among patients, health professionals, caregivers and "
-    "others allowing them to partner in determining care.",
-]
-ENGAGEMENT = (
-    "Patient engagement involves a shift in perspective, rights, and responsibilities. Rich "
-    "conversations await us as patients and providers alike shift toward the shared "
-    "responsibilities of participatory medicine. Participatory medicine is not about patients "
-    "taking over."
-)
-PATIENTS_CAN_HELP = [
-    "Patients want to see good business practices in healthcare: good customer service, good "
-    "IT, good working relationships. They can see and compare the customer service in other "
-    "industries and can help healthcare get better at it.",
-    "We also understand the economic and cultural pressures providers face today: increasing "
-    "pressure to see more patients, an explosion of new data to keep up with, insurance clerks "
-    "who veto a professional\u2019s recommendations, demands to adopt EMRs, and despite the "
-    "rising cost of care, incessant pressure not to pay providers more.",
-    "Engaged, motivated, well-informed \u201ce-patients\u201d are more involved in their own "
-    "care, and can often find information that providers don\u2019t have time (or "
-    "reimbursement) to pursue.",
-]
-SOCIETY = (
-    "The Society for Participatory Medicine is a 501(c)(3) not-for-profit membership "
-    "organization that seeks to encourage mutual collaboration among patients, health "
-    "professionals, caregivers and others across the continuum of care. The Society provides a "
-    "forum for its members to interact and exchange ideas on health issues, influence policy, "
-    "advocate, conduct research, educate patients, caregivers, and health care professionals in "
-    "best practices in participatory medicine. SPM fosters initiatives that impact the quality, "
-    "efficacy, safety and viability of healthcare policy and practice."
-)
 
 
 def test_seed_loads_all_eight_resources_in_the_clients_order(seeded):
@@ -61,7 +24,7 @@ def test_seed_loads_all_eight_resources_in_the_clients_order(seeded):
     for resource in resources:
         assert resource.summary, resource.slug
         assert resource.why_it_matters, resource.slug
-        assert resource.links.filter(is_primary=True).count() == 1, resource.slug
+        assert resource.primary_link is not None, resource.slug
         assert resource.tags.exists(), resource.slug
 
 
@@ -79,7 +42,7 @@ def test_seed_run_again_keeps_staff_edits_deletions_and_renames(seeded):
     Resource.objects.filter(slug="opennotes").update(title="OpenNotes, edited by staff")
     Resource.objects.filter(slug="let-patients-help").update(slug="let-patients-help-book")
     Principle.objects.filter(key="excellent-practice").delete()
-    Link.objects.filter(resource__slug="pew-research-health", is_primary=False).delete()
+    Link.objects.filter(resource__slug="pew-research-health").exclude(position=10).delete()
 
     output = run_seed()
 
@@ -139,7 +102,7 @@ def test_seed_refuses_invalid_content_and_loads_nothing_from_that_file(db, tmp_p
         "- model: resources.resource\n"
         "  fields: {slug: fine, title: Fine, kind: book, summary: A book.}\n"
         "- model: resources.link\n"
-        "  fields: {resource: [fine], label: Bad, url: 'javascript:alert(1)', is_primary: true}\n"
+        "  fields: {resource: [fine], label: Bad, url: 'javascript:alert(1)'}\n"
     )
     with pytest.raises(CommandError, match=r"resources\.link .*url: Enter a full web address"):
         run_seed(str(bad))

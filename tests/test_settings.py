@@ -1,44 +1,13 @@
 """Configuration from the environment: safe defaults, loud failures, a database that copes."""
 
-import os
 import re
-import subprocess
-import sys
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        # (The browser tests allow async-unsafe calls in this process only.)
-        if k
-        not in {
-            "SECRET_KEY",
-            "ALLOWED_HOSTS",
-            "DEBUG",
-            "DJANGO_ENV",
-            "SITE_URL",
-            "CONTACT_EMAIL",
-            "OUTBOUND_ALLOW_PRIVATE",
-            "DJANGO_ALLOW_ASYNC_UNSAFE",
-        }
-    }
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+from .conftest import PRODUCTION, manage
 
 
 def test_a_named_site_without_a_secret_key_refuses_to_start():
@@ -56,15 +25,6 @@ def test_a_malformed_debug_value_is_a_readable_error():
 def test_no_variable_at_all_is_a_working_local_configuration():
     result = manage("check")
     assert result.returncode == 0, result.stderr
-
-
-PRODUCTION = {
-    "DJANGO_ENV": "production",
-    "SECRET_KEY": "k7Qm2vX9pL4rT8wZ1cN6bF3hJ5dS0aG7yU2iO9eR4tW6qP1xV8nM3lK5jH0gD2fB",
-    "ALLOWED_HOSTS": "resources.example.org",
-    "SITE_URL": "https://resources.example.org",
-    "CONTACT_EMAIL": "webmaster@example.org",
-}
 
 
 def test_production_settings_pass_every_deploy_check_at_warning_level():

@@ -12,17 +12,7 @@ from PIL import Image
 
 from resources.models import FormerSlug, Resource
 
-from .conftest import CLIENT_ORDER, meta, page
-from .test_admin import post_change
-
-SITE = "https://resources.example.org"
-
-
-@pytest.fixture
-def site_url(settings):
-    """A public address unlike the test client's Host (testserver), so a leak would show."""
-    settings.SITE_URL = SITE
-    return SITE
+from .conftest import CLIENT_ORDER, SITE, meta, page, post_change
 
 
 def rename(staff_client, resource: Resource, slug: str) -> None:

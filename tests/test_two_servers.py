@@ -19,7 +19,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import lxml.html
 from django.conf import settings
 
-from spm_site.servecheck import HOST, free_port, serving
+from devtools.servers import HOST, free_port, serving
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -14,7 +14,7 @@ def resource(db) -> Resource:
 
 @pytest.mark.parametrize("url", ["http://example.org/a", "https://example.org/a?b=c#d"])
 def test_http_and_https_links_validate(resource, url):
-    Link(resource=resource, label="L", url=url, is_primary=True).full_clean()
+    Link(resource=resource, label="L", url=url).full_clean()
 
 
 @pytest.mark.parametrize(
@@ -34,12 +34,13 @@ def test_other_schemes_do_not_validate(resource, url):
     assert "url" in error.value.message_dict
 
 
-def test_the_database_keeps_one_primary_link_per_resource(resource):
-    Link.objects.create(resource=resource, label="A", url="https://a.example", is_primary=True)
-    with pytest.raises(IntegrityError), transaction.atomic():
-        Link.objects.create(resource=resource, label="B", url="https://b.example", is_primary=True)
-    Link.objects.create(resource=resource, label="C", url="https://c.example", is_primary=False)
+def test_the_first_link_by_position_is_the_primary_one(resource):
+    resource.links.all().delete()
+    Link.objects.create(resource=resource, label="B", url="https://b.example", position=20)
+    Link.objects.create(resource=resource, label="A", url="https://a.example", position=10)
+    Link.objects.create(resource=resource, label="C", url="https://c.example", position=20)
     assert resource.primary_link.label == "A"
+    assert [link.label for link in resource.links.all()] == ["A", "B", "C"]
 
 
 @pytest.mark.parametrize(

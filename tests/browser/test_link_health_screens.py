@@ -10,17 +10,11 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from resources import link_health
 from resources.models import Link, LinkHealth, Resource
+from tests.conftest import record_health
 
 State = LinkHealth.State
 SIZES = [(390, 844), (1280, 800)]
-
-
-def found(url: str, state: str, **fields) -> None:
-    link = Link.objects.get(url=url)
-    values = {"status_code": 200, "final_url": url, "failures": 0, "last_ok_at": None}
-    link_health.store(link.pk, url, state=state, **{**values, **fields})
 
 
 @pytest.fixture
@@ -28,22 +22,22 @@ def checked(seeded) -> None:
     """The seed as a run of the link checks might find it: two older addresses have moved on."""
     checked_on = timezone.now()
     for link in Link.objects.all():
-        found(link.url, State.OK, last_ok_at=checked_on, title=link.label)
-    found(
+        record_health(link.url, State.OK, last_ok_at=checked_on, title=link.label)
+    record_health(
         "http://pewinternet.org/Reports/2013/Health-online.aspx",
         State.BROKEN,
         status_code=404,
         failures=2,
         last_ok_at=None,
     )
-    found(
+    record_health(
         "https://www.improvediagnosis.org/page/PatientResources",
         State.MOVED,
         final_url="https://www.improvediagnosis.org/patient-resources/toolkit-for-diagnosis/",
         permanent_move=True,
         last_ok_at=checked_on,
     )
-    found(
+    record_health(
         "https://opennotes.org",
         State.OK,
         title="OpenNotes | Home",
@@ -94,7 +88,7 @@ def test_the_list_marks_the_broken_link(
 ):
     Link.objects.filter(url__contains="pewinternet.org/Reports/2013").update(position=0)
     pew = Link.objects.get(url="https://www.pewresearch.org/internet/")
-    found(pew.url, State.BROKEN, status_code=410, failures=2)
+    record_health(pew.url, State.BROKEN, status_code=410, failures=2)
     page.set_viewport_size({"width": width, "height": height})
     page.goto(f"{live_server.url}/#pew-research-health")
     item = page.locator("li#pew-research-health")

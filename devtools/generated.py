@@ -1,16 +1,51 @@
 """Generated resources for the benchmarks (`make bench`): plausible text with the word
-frequencies of real writing, tagged and with creators, in a database of their own."""
+frequencies of real writing, tagged and with creators, in a database of their own.
+
+A generated resource is known by its slug, generated-<number>: the benchmarks refuse a
+database holding any other resource, so that they never write into a site's content."""
 
 import random
 
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
 from taggit.models import Tag
 
+from resources import search
+from resources.models import Creator, Link, Resource, TaggedResource
 from spm_site import pagecache
 
-from . import search
-from .models import Creator, Link, Resource, TaggedResource
+# The slugs that generate() and bench_links give their resources.
+GENERATED_SLUG = r"^generated-[0-9]+$"
+
+
+def generated_slug(n: int) -> str:
+    return f"generated-{n}"
+
+
+def refuse_unless_scratch(command: str) -> None:
+    """Stop ``command`` before it writes anything unless the database holds no resource:
+    neither the site's own (it would add its resources to the site's list) nor those of an
+    earlier run (it generates the same slugs again). The slug only picks the message: a
+    resource of the site that staff happened to slug generated-7 is refused all the same."""
+    theirs = Resource.objects.exclude(slug__regex=GENERATED_SLUG).order_by("position", "pk")
+    count = theirs.count()
+    if count:
+        first = theirs[0]
+        raise CommandError(
+            f"This database holds {count} resource{'s' if count != 1 else ''} that {command} "
+            f"did not generate (the first is \u201c{first.title}\u201d): {command} adds "
+            "generated resources, which would join them on the site. Point DATABASE_URL at a "
+            "scratch database, migrated and empty (make bench makes its own in /tmp), and run "
+            "it again. Nothing was changed."
+        )
+    if Resource.objects.exists():
+        raise CommandError(
+            "This database already holds generated resources from an earlier run, and "
+            f"{command} would generate the same ones again. Point DATABASE_URL at a new "
+            "scratch database, migrated and empty, and run it again. Nothing was changed."
+        )
+
 
 WORDS = [
     "patient", "engagement", "shared", "decision", "making", "diagnosis", "care", "portal",
@@ -78,7 +113,7 @@ def generate(count: int) -> list[Resource]:
             [
                 Resource(
                     title=text(6).capitalize(),
-                    slug=f"generated-{n}",
+                    slug=generated_slug(n),
                     kind=rng.choice(list(Resource.Kind.values)),
                     summary=(text(20).capitalize() + ".")[:280],
                     why_it_matters=text(120),
@@ -101,8 +136,8 @@ def generate(count: int) -> list[Resource]:
             batch_size=2000,
         )  # fmt: skip
         Link.objects.bulk_create(
-            [Link(resource=r, label="Read it", url=f"https://example.org/{r.slug}",
-                  is_primary=True) for r in resources],
+            [Link(resource=r, label="Read it", url=f"https://example.org/{r.slug}")
+             for r in resources],
             batch_size=1000,
         )  # fmt: skip
         search.rebuild()

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from spm_site.servecheck import HOST, running_site
+from devtools.servers import HOST, running_site
 
 PAGES = [
     "/",

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from spm_site.servecheck import HOST, running_site
+from devtools.servers import HOST, running_site
 
 PAGES = ["/", "/resources/opennotes/"]
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]

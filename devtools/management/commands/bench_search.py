@@ -3,13 +3,13 @@ import time
 from typing import Any
 
 from django.core.cache import cache
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, setup_test_environment
 
+from devtools.generated import generate, refuse_unless_scratch
 from resources import search
-from resources.generated import generate
 from resources.models import Resource
 
 QUERIES = ["shared decision", "patient portal", "chronic illness", "diagnosis safety"]
@@ -19,9 +19,9 @@ WORST = "patient engagement"
 
 class Command(BaseCommand):
     help = (
-        "Fill an EMPTY database with N generated resources, then time searches of two "
-        "words through the whole site (server time, in this process). Use a scratch "
-        "database: `make bench` does."
+        "Fill a scratch database (it refuses one that holds resources) with N generated "
+        "resources, then time searches of two words through the whole site (server time, "
+        "in this process). `make bench` runs it."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -29,8 +29,7 @@ class Command(BaseCommand):
         parser.add_argument("--runs", type=int, default=40)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if Resource.objects.exists():
-            raise CommandError("This database already holds resources: use an empty one.")
+        refuse_unless_scratch("bench_search")
         count = options["resources"]
         started = time.monotonic()
         generate(count)

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from spm_site.servecheck import HOST, behind_nginx, get, running_site
+from devtools.servers import HOST, behind_nginx, get, running_site
 
 
 class Command(BaseCommand):

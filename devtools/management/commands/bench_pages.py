@@ -19,21 +19,24 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, setup_test_environment
 
-from resources.generated import generate
+from devtools.generated import generate, refuse_unless_scratch
+from devtools.servers import HOST, NGINX_PREAMBLE, free_port, production_env, serving
 from resources.models import Resource
-from spm_site.servecheck import HOST, NGINX_PREAMBLE, free_port, production_env, serving
 
 SEARCH = "/resources/?q=shared+decision"
+PRINCIPLES = Path(settings.BASE_DIR) / "fixtures" / "principles.yaml"
 NGINX_STATIC = (
     NGINX_PREAMBLE
     + """
@@ -84,9 +87,10 @@ def milliseconds(text: str) -> float:
 
 class Command(BaseCommand):
     help = (
-        "Fill an EMPTY database with N generated resources (the client's seed may be there), "
-        "then load the list, a detail page and a search with wrk against gunicorn with "
-        "production settings, beside the Python floor and nginx. `make bench` runs it."
+        "Fill a scratch SQLite database (it refuses one that holds resources) with N "
+        "generated resources and the seed's principles, then load the list, a detail page "
+        "and a search with wrk against gunicorn with production settings, beside the Python "
+        "floor and nginx. `make bench` runs it."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -95,20 +99,21 @@ class Command(BaseCommand):
         parser.add_argument("--connections", type=int, default=16)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        refuse_unless_scratch("bench_pages")
         self.wrk = shutil.which("wrk")
         if not self.wrk:
             raise CommandError("wrk is not installed (apt-get install wrk).")
-        if Resource.objects.filter(slug__startswith="generated-").exists():
-            raise CommandError("This database already holds generated resources: use a new one.")
         if connection.vendor != "sqlite":
             raise CommandError("The page benchmark runs on a scratch SQLite database.")
+        self.cores = self.two_cores()
         self.options = options
+        # The home page shows the principles and mission text: the seed's, word for word.
+        call_command("seed", PRINCIPLES, stdout=StringIO())
         generate(options["resources"])
         detail = f"/resources/{Resource.objects.listed().in_list_order()[60].slug}/"
         pages = {"list /": "/", "detail": detail, "search": SEARCH}
         queries = self.queries_per_page(pages)
         database = Path(settings.DATABASES["default"]["NAME"])
-        self.cores = self.two_cores()
         self.stdout.write(
             f"{Resource.objects.listed().count()} resources; {options['connections']} "
             f"connections for {options['seconds']} s each; server on core {self.cores[0]}, "
@@ -168,7 +173,7 @@ class Command(BaseCommand):
     def floor(self, body: Path) -> Iterator[int]:
         env = {"FLOOR_BODY": str(body)}
         with self.gunicorn(
-            "floor", dict(os.environ), env, "spm_site.benchfloor:application"
+            "floor", dict(os.environ), env, "devtools.python_floor:application"
         ) as port:
             yield port
 

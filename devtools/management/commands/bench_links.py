@@ -1,7 +1,5 @@
 import random
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
 from typing import Any
 
@@ -11,6 +9,8 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from devtools.fake_sites import FakeSite, PageHandler
+from devtools.generated import generated_slug, refuse_unless_scratch
 from resources.models import Link, Resource
 
 # What the generated links lead to, and how often: mostly working pages, with the slow,
@@ -31,27 +31,8 @@ PAGES = {
 GOAL_SECONDS = 30
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-    def do_HEAD(self) -> None:
-        self.answer()
-
-    def do_GET(self) -> None:
-        self.answer()
-
-    def send(self, status: int, body: bytes = b"", kind: str = "text/html", **headers: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        if self.command == "GET":
-            self.wfile.write(body)
+class Handler(PageHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as real sites answer
 
     def answer(self) -> None:
         path = self.path.split("?")[0]
@@ -94,18 +75,11 @@ class Handler(BaseHTTPRequestHandler):
             pass  # the checker gave up on this one
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # a checker that hangs up early is what the bench is about
-
-
 class Command(BaseCommand):
     help = (
-        "Fill an EMPTY database with resources whose links lead to local servers with "
-        "slow, silent and failing pages, then time `check_links` over all of them. Use a "
-        "scratch database: `make bench` does."
+        "Fill a scratch database (it refuses one that holds resources) with resources whose "
+        "links lead to local servers with slow, silent and failing pages, then time "
+        "`check_links` over all of them. `make bench` runs it."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -114,8 +88,7 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=float, default=10.0)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if Resource.objects.exists():
-            raise CommandError("This database already holds resources: use an empty one.")
+        refuse_unless_scratch("bench_links")
         servers = [self.serve(f"127.0.0.{n}") for n in range(1, options["hosts"] + 1)]
         try:
             counts = self.fill(options["links"], servers)
@@ -128,8 +101,7 @@ class Command(BaseCommand):
             seconds = time.monotonic() - started
         finally:
             for server in servers:
-                server.shutdown()
-                server.server_close()
+                server.stop()
         mix = ", ".join(f"{count} {path}" for path, count in counts.items())
         self.stdout.write(
             f"{options['links']} links on {len(servers)} local sites ({mix}), "
@@ -139,19 +111,19 @@ class Command(BaseCommand):
         verdict = "under" if seconds < GOAL_SECONDS else "OVER"
         self.stdout.write(f"  {seconds:.1f} s in all, {verdict} the goal of {GOAL_SECONDS} s.")
 
-    def serve(self, address: str) -> Server:
+    def serve(self, address: str) -> FakeSite:
         try:
-            server = Server((address, 0), Handler)
+            server = FakeSite(Handler, address)
         except OSError as error:
             raise CommandError(
                 f"Cannot listen on {address} ({error.strerror}): each site of the bench has an "
                 "address of its own in 127.0.0.0/8, as Linux provides (on macOS, add them with "
                 "`sudo ifconfig lo0 alias 127.0.0.N`), or use --hosts 1."
             ) from error
-        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+        server.start()
         return server
 
-    def fill(self, count: int, servers: list[Server]) -> dict[str, int]:
+    def fill(self, count: int, servers: list[FakeSite]) -> dict[str, int]:
         rng = random.Random(1)
         paths = rng.choices(list(PAGES), weights=list(PAGES.values()), k=count)
         now = timezone.now()
@@ -160,7 +132,7 @@ class Command(BaseCommand):
                 [
                     Resource(
                         title=f"Generated resource {n}",
-                        slug=f"generated-{n}",
+                        slug=generated_slug(n),
                         kind=Resource.Kind.WEBSITE,
                         summary="A resource whose link is checked.",
                         position=n,
@@ -172,8 +144,7 @@ class Command(BaseCommand):
             )
             links = []
             for n, (resource, path) in enumerate(zip(resources, paths, strict=True)):
-                host, port = servers[n % len(servers)].server_address[:2]
-                url = f"http://{host!s}:{port}{path}?link={n}"
-                links.append(Link(resource=resource, label="Open it", url=url, is_primary=True))
+                url = f"{servers[n % len(servers)].base}{path}?link={n}"
+                links.append(Link(resource=resource, label="Open it", url=url))
             Link.objects.bulk_create(links)
         return {path: paths.count(path) for path in PAGES}
