@@ -49,6 +49,7 @@ doi_validator = RegexValidator(
     "Enter a DOI such as 10.15265/IY-2014-0017, without https://doi.org/.",
 )
 pmid_validator = RegexValidator(r"^\d{1,9}$", "Enter the PubMed ID as digits only.")
+pmcid_validator = RegexValidator(r"^PMC\d{1,9}$", "Enter the PMC ID as PMC followed by digits.")
 
 
 def validate_isbn(value: str) -> None:
@@ -244,7 +245,19 @@ class Resource(VersionedModel):  # type: ignore[django-manager-missing]
         help_text="Without https://doi.org/.",
     )
     pmid = models.CharField("PubMed ID", max_length=12, blank=True, validators=[pmid_validator])
+    pmcid = models.CharField(
+        "PMC ID",
+        max_length=12,
+        blank=True,
+        validators=[pmcid_validator],
+        help_text="PubMed Central's number for a free full text, for example PMC4287071.",
+    )
     isbn = models.CharField("ISBN", max_length=20, blank=True, validators=[validate_isbn])
+    abstract = models.TextField(
+        blank=True,
+        help_text="The work's own abstract, as its registry gives it: for staff writing the "
+        "summary; not shown on the site.",
+    )
     summary = models.CharField(
         max_length=280,
         help_text="One or two plain sentences: what it is. Shown in the list and in link previews.",
@@ -343,6 +356,13 @@ class Resource(VersionedModel):  # type: ignore[django-manager-missing]
         return (self.slug,)
 
     def clean(self) -> None:
+        if self.is_published and not self.summary.strip():
+            raise ValidationError(
+                {
+                    "summary": "Write the summary before publishing: the list and link previews "
+                    "show it."
+                }
+            )
         if self.superseded_by_id is not None and self.superseded_by_id == self.pk:
             raise ValidationError({"superseded_by": "A resource cannot replace itself."})
         if self.slug:
@@ -726,6 +746,61 @@ class LinkHealth(models.Model):
                 "checked again next time"
             )
         return str(self.get_state_display())
+
+
+class NoticeQuerySet(models.QuerySet["Notice"]):
+    def serious(self) -> NoticeQuerySet:
+        """Retractions, withdrawals and expressions of concern: what readers must be told."""
+        return self.filter(kind__in=Notice.SERIOUS)
+
+
+class Notice(models.Model):
+    """A notice its publisher issued about a resource's work: a retraction, a correction, an
+    expression of concern. Found by ``check_updates`` (or when the resource was added) in
+    Crossref or PubMed; observed, not edited, so it stays out of the resource's history."""
+
+    SERIOUS = ["retraction", "partial retraction", "withdrawal", "removal", "expression of concern"]
+
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=40, help_text="retraction, correction, ...")
+    issued = models.CharField(
+        "date of the notice", max_length=10, blank=True, validators=[validate_partial_date]
+    )
+    notice_doi = models.CharField("notice's DOI", max_length=200, blank=True)
+    notice_url = models.CharField("notice's address", max_length=500, blank=True)
+    source = models.CharField("reported by", max_length=60)
+    found_at = models.DateTimeField("found", default=timezone.now)
+
+    objects = NoticeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-found_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resource", "kind", "notice_doi", "notice_url"],
+                name="one_record_of_each_notice",
+            )
+        ]
+
+    def __str__(self) -> str:
+        when = f" ({self.date.display()})" if self.date else ""
+        return f"{self.kind.capitalize()}{when}: {self.resource}"
+
+    @property
+    def is_serious(self) -> bool:
+        return self.kind in self.SERIOUS
+
+    @property
+    def date(self) -> PartialDate | None:
+        try:
+            return PartialDate.parse(self.issued) if self.issued else None
+        except ValueError:
+            return None
+
+    @property
+    def url(self) -> str:
+        """Where a reader can read the notice."""
+        return self.notice_url or (f"https://doi.org/{self.notice_doi}" if self.notice_doi else "")
 
 
 # Tag names are part of what a restore brings back.

@@ -2,7 +2,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
@@ -26,6 +26,8 @@ from principles.models import Principle, TextBlock
 from resources import link_health
 from resources.models import Creator, Link, Resource
 from spm_site.wsgi import application
+from tests.registry_records import stock
+from tests.standins import Registries, loopback_only, registries
 
 ROOT = Path(__file__).resolve().parent.parent
 # Installed from package-lock.json by `make checkers` (a prerequisite of `make test`).
@@ -405,3 +407,17 @@ def site_url(settings):
     """A public address unlike the test client's Host (testserver), so a leak would show."""
     settings.SITE_URL = SITE
     return SITE
+
+
+@pytest.fixture
+def registry(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Registries]:
+    """The registries' stand-ins on 127.0.0.1, stocked with records shaped like real ones,
+    and the site pointed at them; no connection beyond this machine is let through."""
+    loopback_only(monkeypatch)
+    with registries() as found:
+        found.point(settings)
+        settings.CONTACT_EMAIL = "webmaster@example.org"
+        settings.NCBI_API_KEY = ""
+        settings.LOOKUP_TIMEOUT = 2.0
+        stock(found)
+        yield found

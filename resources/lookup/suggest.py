@@ -26,6 +26,7 @@ FIELDS = {
     "page": "pages",
     "DOI": "doi",
     "PMID": "pmid",
+    "PMCID": "pmcid",
     "ISBN": "isbn",
 }
 
