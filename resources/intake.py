@@ -20,8 +20,8 @@ from taggit.models import Tag
 
 from spm_site import pagecache
 
-from .identifiers import Identifier, Unrecognised, normalise_doi, normalise_url
-from .lookup import Suggestion, Update
+from .identifiers import Identifier, Unrecognised, normalise_doi, normalise_url, recognise
+from .lookup import Found, Suggestion, Update, lookup_many, suggest
 from .models import Creator, FormerSlug, Link, Notice, Resource
 
 
@@ -43,7 +43,7 @@ class Keys:
             pmid=pmid.strip(),
             pmcid=pmcid.strip().upper(),
             isbn=isbn_key(isbn),
-            urls=tuple(key for url in urls if (key := address_key(url))),
+            urls=tuple(key for url in urls if (key := address_key(url)) and not by_identifier(key)),
         )
 
     @classmethod
@@ -60,7 +60,7 @@ class Keys:
             pmid=fields.get("pmid", ""),
             pmcid=fields.get("pmcid", ""),
             isbn=fields.get("isbn", ""),
-            urls=[link.url for link in suggestion.links if "doi.org/" not in link.url],
+            urls=[link.url for link in suggestion.links],
         )
 
 
@@ -77,6 +77,16 @@ def isbn_key(value: str) -> str:
     if not value or not stdnum_isbn.is_valid(value):
         return stdnum_isbn.compact(value) if value else ""
     return stdnum_isbn.to_isbn13(stdnum_isbn.compact(value))
+
+
+# Addresses that only resolve an identifier: two resources may both link to a paper's DOI
+# (a project and the paper itself); their identifiers, not these links, say what they are.
+RESOLVERS = ("doi.org/", "dx.doi.org/", "pubmed.ncbi.nlm.nih.gov/", "pmc.ncbi.nlm.nih.gov/",
+             "www.ncbi.nlm.nih.gov/pmc/")  # fmt: skip
+
+
+def by_identifier(key: str) -> bool:
+    return key.removeprefix("www.").startswith(RESOLVERS)
 
 
 def address_key(url: str) -> str:
@@ -196,3 +206,69 @@ DRAFT_FIELDS = {
     "title", "kind", "container_title", "container_short", "publisher", "issued", "volume",
     "issue", "pages", "doi", "pmid", "pmcid", "isbn",
 }  # fmt: skip
+
+
+# Adding from identifiers: the admin's screen and manage.py add_resource.
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What one pasted identifier leads to: a record to add, a resource already on the list,
+    or why neither (``message``)."""
+
+    text: str
+    identifier: Identifier | None = None
+    found: Found | None = None
+    suggestion: Suggestion | None = None
+    duplicates: tuple[Resource, ...] = ()
+    message: str = ""
+
+    @property
+    def status(self) -> str:
+        if self.duplicates:
+            return "duplicate"
+        return "found" if self.suggestion is not None else "failed"
+
+    @property
+    def comment(self) -> str:
+        """The history comment of the draft it makes: where it came from."""
+        sources = " and ".join(self.found.sources) if self.found else ""
+        return f"Added from {self.identifier}" + (f" via {sources}." if sources else ".")
+
+
+def preview(texts: Iterable[str]) -> list[Preview]:
+    """Recognise each text, find what is already on the list, and look up the rest at once
+    (within each registry's limits)."""
+    previews: list[Preview | None] = []
+    to_look_up: dict[int, Identifier] = {}
+    for n, text in enumerate(texts):
+        try:
+            identifier = recognise(text)
+        except Unrecognised as error:
+            previews.append(Preview(text, message=str(error)))
+            continue
+        if listed := already_listed(Keys.of_identifier(identifier)):
+            previews.append(Preview(text, identifier, duplicates=tuple(listed)))
+            continue
+        previews.append(None)
+        to_look_up[n] = identifier
+    outcomes = lookup_many(list(to_look_up.values()))
+    for (n, identifier), outcome in zip(to_look_up.items(), outcomes, strict=True):
+        if not isinstance(outcome, Found):
+            previews[n] = Preview(identifier.text, identifier, message=outcome.message)
+            continue
+        suggestion = suggest(outcome)
+        listed = already_listed(Keys.of_suggestion(suggestion))
+        previews[n] = Preview(
+            identifier.text, identifier, outcome, suggestion, duplicates=tuple(listed)
+        )
+    return [p for p in previews if p is not None]
+
+
+def add_found(found: Preview, user: Any = None) -> Preview | Resource:
+    """Make the draft of a found preview, unless something added meanwhile (another line of
+    the same batch, another member of staff) is the same work: then that preview again."""
+    assert found.suggestion is not None
+    if listed := already_listed(Keys.of_suggestion(found.suggestion)):
+        return Preview(found.text, found.identifier, found.found, found.suggestion, tuple(listed))
+    return create_draft(found.suggestion, found.comment, user=user)
