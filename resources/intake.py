@@ -89,6 +89,14 @@ def by_identifier(key: str) -> bool:
     return key.removeprefix("www.").startswith(RESOLVERS)
 
 
+def isbn_13(value: str) -> str:
+    """A valid ISBN as its hyphenated ISBN-13 (how the site stores ISBNs); else as given."""
+    value = value.strip()
+    if value and stdnum_isbn.is_valid(value):
+        return stdnum_isbn.format(value, convert=True)
+    return value
+
+
 def address_key(url: str) -> str:
     """An address without what does not change the page: scheme (http or https), host
     case, default port, trailing slash, fragment and tracking parameters."""
@@ -229,6 +237,36 @@ class Preview:
             return "duplicate"
         return "found" if self.suggestion is not None else "failed"
 
+    def rows(self) -> list[tuple[str, str, str]]:
+        """What was found, field by field: (label, value, where it came from)."""
+        if self.suggestion is None:
+            return []
+        suggestion = self.suggestion
+        rows = []
+        for name, value in suggestion.fields.items():
+            field = Resource._meta.get_field(name)
+            shown = dict(Resource.Kind.choices).get(value, value) if name == "kind" else value
+            label = str(getattr(field, "verbose_name", name))
+            rows.append(
+                (label[0].upper() + label[1:], str(shown), suggestion.provenance.get(name, ""))
+            )
+        if suggestion.creators:
+            names = [
+                c["organisation"] or f"{c['given_names']} {c['family_name']}".strip()
+                for c in suggestion.creators
+            ]
+            rows.append(("Creators", "; ".join(names), suggestion.provenance.get("creators", "")))
+        if suggestion.abstract:
+            rows.append(
+                ("Abstract", suggestion.abstract, suggestion.provenance.get("abstract", ""))
+            )
+        return rows
+
+    @property
+    def topics(self) -> list[str]:
+        """The site's topics the registry's subjects name (suggested for the draft)."""
+        return [t.name for t in matching_topics(self.suggestion.topics)] if self.suggestion else []
+
     @property
     def comment(self) -> str:
         """The history comment of the draft it makes: where it came from."""
@@ -272,3 +310,17 @@ def add_found(found: Preview, user: Any = None) -> Preview | Resource:
     if listed := already_listed(Keys.of_suggestion(found.suggestion)):
         return Preview(found.text, found.identifier, found.found, found.suggestion, tuple(listed))
     return create_draft(found.suggestion, found.comment, user=user)
+
+
+BATCH_LIMIT = 20  # identifiers the admin's screen looks up while staff wait
+
+
+def add_chosen(previews: Iterable[Preview], chosen: set[str], user: Any = None) -> list[Resource]:
+    """Make drafts of the found previews whose text is in ``chosen``, in order."""
+    made = []
+    for found in previews:
+        if found.status == "found" and found.text in chosen:
+            result = add_found(found, user=user)
+            if isinstance(result, Resource):
+                made.append(result)
+    return made
