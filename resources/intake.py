@@ -23,6 +23,7 @@ from spm_site import pagecache
 from .identifiers import Identifier, Unrecognised, normalise_doi, normalise_url, recognise
 from .lookup import Found, Suggestion, Update, lookup_many, suggest
 from .models import Creator, FormerSlug, Link, Notice, Resource
+from .partial_dates import PartialDate
 
 
 @dataclass(frozen=True)
@@ -257,10 +258,40 @@ class Preview:
             ]
             rows.append(("Creators", "; ".join(names), suggestion.provenance.get("creators", "")))
         if suggestion.abstract:
-            rows.append(
-                ("Abstract", suggestion.abstract, suggestion.provenance.get("abstract", ""))
-            )
+            source = self.found.provenance.get("abstract", "") if self.found else ""
+            rows.append(("Abstract", suggestion.abstract, source))
         return rows
+
+    @property
+    def warnings(self) -> list[str]:
+        """The serious notices about the work (a retraction, an expression of concern), each
+        once however many registries report it, in words for staff."""
+        if self.suggestion is None:
+            return []
+        reported: dict[tuple[str, str], list[Update]] = {}
+        for update in self.suggestion.updates:
+            if update.serious:
+                reported.setdefault((update.kind, update.date), []).append(update)
+        said = []
+        for (kind, day), updates in reported.items():
+            when = f" of {PartialDate.parse(day).display()}" if day else ""
+            sources = " and ".join(dict.fromkeys(u.source for u in updates if u.source))
+            said.append(
+                f"This work has a {kind}{when}, reported by {sources}. If you add it, its page "
+                "will say so."
+            )
+        return said
+
+    @property
+    def notice_links(self) -> list[str]:
+        """Where staff can read the serious notices."""
+        updates = self.suggestion.updates if self.suggestion else ()
+        urls = [
+            u.notice_url or (f"https://doi.org/{u.notice_doi}" if u.notice_doi else "")
+            for u in updates
+            if u.serious
+        ]
+        return list(dict.fromkeys(url for url in urls if url))
 
     @property
     def topics(self) -> list[str]:
