@@ -18,6 +18,8 @@ from typing import Any
 
 import nh3
 
+from ..partial_dates import PartialDate
+
 CslRecord = dict[str, Any]
 CslName = dict[str, str]
 
@@ -317,7 +319,7 @@ def parts_from_text(text: str) -> list[int]:
 
 def partial_date(parts: list[int]) -> str:
     """The model's partial date: 2014, 2014-08 or 2014-08-15 ("" for none)."""
-    return "-".join(f"{p:02d}" if i else f"{p:04d}" for i, p in enumerate(parts[:3]))
+    return PartialDate.from_parts(parts[:3]).isoformat() if parts else ""
 
 
 def expand_pages(pages: str) -> str:
