@@ -126,6 +126,8 @@ INSTALLED_APPS = [
     "axes",
     "resources",
     "principles",
+    "suggestions",
+    "outbox",
     "spm_site",
 ]
 if not PRODUCTION:
@@ -192,6 +194,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
 # Cache: Redis when REDIS_URL is set (several app servers share it), else in-process.
+# "defences" holds what the suggestion form's defences must see from every worker and
+# server alike (the tokens already used, each address's recent posts): Redis too, else a
+# table in the database, never one worker's memory (suggestions/defences.py).
 CACHES: dict[str, dict[str, Any]]
 if os.environ.get("REDIS_URL"):
     CACHES = {
@@ -199,14 +204,25 @@ if os.environ.get("REDIS_URL"):
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
             "KEY_PREFIX": "spm",
-        }
+        },
+        "defences": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": "spm-defences",
+        },
     }
 else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "OPTIONS": {"MAX_ENTRIES": 1000},
-        }
+        },
+        "defences": {
+            # Made by `migrate` (suggestions/apps.py runs createcachetable after it).
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "suggestions_defences_cache",
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        },
     }
 # How long a cached page may live (0: no page cache), and a cached part of one (a list
 # item, the header, a search's counts); a change to the content retires both at once anyway.
@@ -228,8 +244,14 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "30")))
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "spm_site.views.locked_out"
-# Behind TRUSTED_PROXIES reverse proxies, the client's address is the one they forward.
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXIES", "0")) or None
+# How many reverse proxies stand in front, each adding the address it was reached from to
+# X-Forwarded-For: the client's own address is that many entries from the right. Sign-in
+# throttling and the suggestion form's rate limit count that address, never one a client
+# wrote into the header itself.
+TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+if TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES must be 0 or more, not {TRUSTED_PROXIES}.")
+AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXIES or None
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
 )
@@ -319,6 +341,59 @@ LOOKUP_OPENLIBRARY_URL = registry_url("LOOKUP_OPENLIBRARY_URL", "https://openlib
 NCBI_API_KEY = os.environ.get("NCBI_API_KEY", "").strip()
 # Seconds a lookup waits to connect, or for each read; the whole lookup gets twice that.
 LOOKUP_TIMEOUT = float(os.environ.get("LOOKUP_TIMEOUT", "10"))
+
+# Mail (a suggestion's receipt and outcome) goes through Django's email framework, as one
+# mailer (Django 6.1's MAILERS) configured from variables named after Django's former
+# EMAIL_* settings: SMTP when EMAIL_HOST is set; without it, printed on the console (make
+# run shows it), or in production kept in the outbox until EMAIL_HOST is set. Every mail is
+# written to the outbox first, so one the server refuses is retried by send_mail_queue.
+mail_host = os.environ.get("EMAIL_HOST", "").strip()
+mail_tls = env_bool("EMAIL_USE_TLS")
+MAILERS: dict[str, dict[str, Any]]
+if mail_host:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": mail_host,
+                "port": int(os.environ.get("EMAIL_PORT", "587" if mail_tls else "25")),
+                "username": os.environ.get("EMAIL_HOST_USER", ""),
+                "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+                "use_tls": mail_tls,
+                # Seconds to connect and for each answer: a stuck server never holds a page.
+                "timeout": float(os.environ.get("EMAIL_TIMEOUT", "10")),
+            },
+        }
+    }
+elif PRODUCTION:
+    MAILERS = {"default": {"BACKEND": "outbox.backends.NotConfiguredBackend"}}
+else:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "").strip()
+if PRODUCTION and mail_host and not DEFAULT_FROM_EMAIL:
+    raise ImproperlyConfigured(
+        "DEFAULT_FROM_EMAIL must be set when EMAIL_HOST is, in production: the address "
+        "members' mail comes from, which the mail server must accept to send from (for "
+        "example 'SPM Resources <resources@participatorymedicine.org>')."
+    )
+if DEFAULT_FROM_EMAIL and not re.fullmatch(
+    r"(?:[^<>\r\n]*<[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+>|[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+)",
+    DEFAULT_FROM_EMAIL,
+):
+    raise ImproperlyConfigured(
+        "DEFAULT_FROM_EMAIL must be an address (resources@example.org) or a name and an "
+        f"address (SPM Resources <resources@example.org>), not {DEFAULT_FROM_EMAIL!r}."
+    )
+DEFAULT_FROM_EMAIL = DEFAULT_FROM_EMAIL or "SPM Resources <resources@localhost>"
+
+# Members' suggestions (suggestions/): posts an hour from one address (an IPv4 address or
+# an IPv6 /64), and days a closed suggestion keeps the member's name and email.
+SUGGESTION_RATE_LIMIT = int(os.environ.get("SUGGESTION_RATE_LIMIT", "5"))
+SUGGESTION_RETENTION_DAYS = int(os.environ.get("SUGGESTION_RETENTION_DAYS", "90"))
+if SUGGESTION_RATE_LIMIT < 1 or SUGGESTION_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured(
+        "SUGGESTION_RATE_LIMIT and SUGGESTION_RETENTION_DAYS must be whole numbers above 0."
+    )
 
 # Security headers and cookies (the README's deploy guide explains each).
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -26,4 +26,5 @@ urlpatterns = [
     ),
     path("", include("principles.urls")),
     path("", include("resources.urls")),
+    path("", include("suggestions.urls")),
 ]

@@ -292,6 +292,10 @@ def public_pages(seeded: None, make_resource: Callable[..., Resource]) -> list[P
         PublicPage("/resources/?q=xylophone"),
         *(PublicPage(f"/resources/tags/{slug}/") for slug in topics),
         *(PublicPage(f"/resources/{slug}/") for slug in details),
+        PublicPage("/suggest/"),
+        PublicPage("/suggest/thanks/"),
+        PublicPage("/suggest/thanks/?already=1"),
+        PublicPage("/suggest/listed/opennotes/"),
         PublicPage("/no-such-page/", status=404),
         PublicPage("/", status=405, method="POST"),
     ]
@@ -421,3 +425,36 @@ def registry(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Registr
         settings.LOOKUP_TIMEOUT = 2.0
         stock(found)
         yield found
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch):
+    """The time the suggestion form's token and rate limit read, moved only by the test."""
+    from suggestions import defences
+    from tests.suggesting import Clock
+
+    moved = Clock()
+    monkeypatch.setattr(defences, "clock", moved)
+    return moved
+
+
+@pytest.fixture
+def fresh_defences(db: None) -> None:
+    """No form token seen and no post counted yet (they live in a cache of their own)."""
+    from django.core.cache import caches
+
+    caches["defences"].clear()
+
+
+@pytest.fixture
+def smtp_server(settings: Any):
+    """A real SMTP server on 127.0.0.1, and the site's mail settings pointed at it."""
+    from tests.suggesting import SMTPServer
+
+    server = SMTPServer()
+    server.controller.start()
+    server.point(settings)
+    try:
+        yield server
+    finally:
+        server.controller.stop()
