@@ -440,7 +440,17 @@ def test_editors_have_exactly_the_permissions_to_keep_the_list(db):
         for app, model in managed
         for action in ("add", "change", "delete", "view")
     } | {("resources", "view_formerslug")}
-    assert granted == expected
+    # The suggestion queue: decide suggestions (not add them: members do), see the +1s, keep
+    # the decline reasons; never the outbox, which holds members' addresses.
+    queue = (
+        {("suggestions", f"{action}_suggestion") for action in ("view", "change", "delete")}
+        | {("suggestions", "view_plusone")}
+        | {
+            ("suggestions", f"{action}_declinereason")
+            for action in ("add", "change", "delete", "view")
+        }
+    )
+    assert granted == expected | queue
     assert not Permission.objects.filter(group=group, content_type__app_label="auth").exists()
 
 
