@@ -66,7 +66,8 @@ def deliver(pk: int) -> bool:
     try:
         message.send()
     except Exception as error:  # SMTP, socket, TLS and backends' own errors alike
-        reason = f"{type(error).__name__}: {error}"[:500]
+        # The error may quote the address (a refused recipient): the log never does.
+        reason = f"{type(error).__name__}: {error}".replace(mail.to, "<the recipient>")[:500]
         logger.warning("Mail %s could not be sent (kept for send_mail_queue): %s", pk, reason)
         OutgoingMail.objects.filter(pk=pk).update(
             attempts=F("attempts") + 1, last_attempt_at=now, last_error=reason

@@ -4,6 +4,7 @@ real form, and a real SMTP server on 127.0.0.1 (aiosmtpd) that accepts or refuse
 from __future__ import annotations
 
 import email
+import email.policy
 import socket
 from dataclasses import dataclass, field
 from email.message import Message
@@ -102,7 +103,9 @@ class Handler:
             Received(
                 envelope.mail_from,
                 list(envelope.rcpt_tos),
-                email.message_from_bytes(envelope.original_content or envelope.content),
+                email.message_from_bytes(
+                    envelope.original_content or envelope.content, policy=email.policy.default
+                ),
             )
         )
         return "250 Message accepted"
