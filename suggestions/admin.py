@@ -8,6 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from reversion_compare.admin import CompareVersionAdmin
@@ -45,15 +47,8 @@ class SuggestionAdmin(CompareVersionAdmin):
     """The queue: what members suggested, what it resolves to, and what staff decided.
     What the member wrote is never edited; the actions decide (suggestions/moderation.py)."""
 
-    list_display = [
-        "identifier_shown",
-        "status",
-        "plus_one_count",
-        "note_start",
-        "created_at",
-        "outcome",
-    ]
-    list_filter = ["status", ("email", admin.EmptyFieldListFilter), "created_at"]
+    list_display = ["identifier_shown", "status", "plus_one_count", "note_start", "received"]
+    list_filter = ["status", ("email", admin.EmptyFieldListFilter)]
     search_fields = ["identifier", "note", "plus_ones__note"]
     date_hierarchy = "created_at"
     inlines = [PlusOneInline]
@@ -106,6 +101,7 @@ class SuggestionAdmin(CompareVersionAdmin):
     ) -> HttpResponse:
         # Nothing on the page is edited: the actions are the buttons.
         no_saving = {
+            "title": "Suggestion",
             "show_save": False,
             "show_save_and_continue": False,
             "show_save_and_add_another": False,
@@ -117,7 +113,11 @@ class SuggestionAdmin(CompareVersionAdmin):
 
     @admin.display(description="suggested", ordering="identifier")
     def identifier_shown(self, suggestion: Suggestion) -> str:
-        return Truncator(suggestion.identifier).chars(60)
+        return Truncator(suggestion.identifier).chars(50)
+
+    @admin.display(description="received", ordering="created_at")
+    def received(self, suggestion: Suggestion) -> str:
+        return date_format(timezone.localtime(suggestion.created_at), "j M Y")
 
     @admin.display(description="+1s", ordering="plus_one_count")
     def plus_one_count(self, suggestion: Suggestion) -> int:
@@ -125,11 +125,7 @@ class SuggestionAdmin(CompareVersionAdmin):
 
     @admin.display(description="note")
     def note_start(self, suggestion: Suggestion) -> str:
-        return Truncator(suggestion.note).chars(80)
-
-    @admin.display(description="outcome")
-    def outcome(self, suggestion: Suggestion) -> str:
-        return self.resource_link(suggestion) if suggestion.resource_id else ""
+        return Truncator(suggestion.note).chars(70)
 
     @admin.display(description="resource")
     def resource_link(self, suggestion: Suggestion) -> str:
