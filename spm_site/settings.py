@@ -390,9 +390,12 @@ DEFAULT_FROM_EMAIL = DEFAULT_FROM_EMAIL or "SPM Resources <resources@localhost>"
 # an IPv6 /64), and days a closed suggestion keeps the member's name and email.
 SUGGESTION_RATE_LIMIT = int(os.environ.get("SUGGESTION_RATE_LIMIT", "5"))
 SUGGESTION_RETENTION_DAYS = int(os.environ.get("SUGGESTION_RETENTION_DAYS", "90"))
-if SUGGESTION_RATE_LIMIT < 1 or SUGGESTION_RETENTION_DAYS < 1:
+# Posts taken for a bot's that are kept for staff to look through (the oldest go first).
+SUGGESTION_SPAM_KEEP = int(os.environ.get("SUGGESTION_SPAM_KEEP", "1000"))
+if min(SUGGESTION_RATE_LIMIT, SUGGESTION_RETENTION_DAYS, SUGGESTION_SPAM_KEEP) < 1:
     raise ImproperlyConfigured(
-        "SUGGESTION_RATE_LIMIT and SUGGESTION_RETENTION_DAYS must be whole numbers above 0."
+        "SUGGESTION_RATE_LIMIT, SUGGESTION_RETENTION_DAYS and SUGGESTION_SPAM_KEEP must be "
+        "whole numbers above 0."
     )
 
 # Security headers and cookies (the README's deploy guide explains each).

@@ -88,7 +88,7 @@ class Verdict:
 
 
 def judge(data: Any) -> Verdict:
-    """A post's honeypot and token, checked; its nonce is used up by a person's post."""
+    """A post's honeypot and token, checked; a genuine token's nonce is used up."""
     if str(data.get(HONEYPOT, "")).strip():
         return Verdict("bot", "filled in the hidden field")
     try:
@@ -99,10 +99,11 @@ def judge(data: Any) -> Verdict:
     age = clock() - issued
     if age > MAX_SECONDS:
         return Verdict("expired", issued_at=issued)
-    if age < MIN_SECONDS:
-        return Verdict("bot", f"sent {max(age, 0):.1f} s after the form was served", issued)
+    # Used up by any post, even one too fast: a token tried once is never a person's again.
     if not first_use(nonce):
         return Verdict("bot", "sent a form token used before", issued)
+    if age < MIN_SECONDS:
+        return Verdict("bot", f"sent {max(age, 0):.1f} s after the form was served", issued)
     return Verdict("person", issued_at=issued)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -22,7 +23,6 @@ from resources.models import Resource
 from . import notices
 from .models import PlusOne, Suggestion
 
-SPAM_KEEP = 1000  # spam rows kept for staff to look through; the oldest go first
 SPAM_DAYS = 30  # and none longer than this (suggestions/retention.py)
 
 
@@ -82,7 +82,7 @@ def receive(
 
 def store_spam(data: Any, reason: str, network: str) -> Suggestion:
     """Keep what a post the defences took for a bot's said, as spam (never mailed), and drop
-    the oldest spam beyond SPAM_KEEP."""
+    the oldest spam beyond SUGGESTION_SPAM_KEEP."""
     text = str(data.get("identifier", "")).strip()[:500]
     try:
         key = recognise(text).key if text else ""
@@ -105,10 +105,11 @@ def store_spam(data: Any, reason: str, network: str) -> Suggestion:
         created_at=now,
         closed_at=now,
     )
+    keep = settings.SUGGESTION_SPAM_KEEP
     beyond = (
         Suggestion.objects.filter(status=Suggestion.Status.SPAM)
         .order_by("-created_at", "-pk")
-        .values_list("pk", flat=True)[SPAM_KEEP : SPAM_KEEP + 500]
+        .values_list("pk", flat=True)[keep : keep + 500]
     )
     if old := list(beyond):
         Suggestion.objects.filter(pk__in=old).delete()

@@ -355,8 +355,8 @@ def test_nothing_of_a_suggestion_is_shown_on_any_public_page(client, seeded, clo
         assert "unlisted-gem" not in body, path
 
 
-def test_spam_is_capped_with_the_oldest_dropped(db, monkeypatch):
-    monkeypatch.setattr(submissions, "SPAM_KEEP", 3)
+def test_spam_is_capped_with_the_oldest_dropped(db, settings):
+    settings.SUGGESTION_SPAM_KEEP = 3
     for n in range(5):
         submissions.store_spam(
             {"identifier": f"https://spam.example/{n}", "note": "buy"}, "test", "h"
@@ -402,3 +402,15 @@ def test_purge_forgets_senders_after_the_retention_and_deletes_old_spam(db, sett
         kept.refresh_from_db()
         assert kept.email == "pat@example.org"
     assert not Suggestion.objects.filter(pk=old_spam.pk).exists()
+
+
+def test_a_token_first_posted_too_fast_is_not_a_persons_later(client, db, clock):
+    values = {**browser_values(client.get(SUGGEST)), **PERSON}
+    clock.advance(0.5)
+    client.post(SUGGEST, values)  # at once: a bot's
+    clock.advance(10)
+    client.post(SUGGEST, values)  # the same token, after the wait: still a bot's
+    assert list(Suggestion.objects.order_by("pk").values_list("status", "spam_reason")) == [
+        ("spam", "sent 0.5 s after the form was served"),
+        ("spam", "sent a form token used before"),
+    ]
