@@ -23,6 +23,7 @@ TOOLS = [
     "lighthouse",
     "audit_dependencies",
     "bench_lookups",
+    "abuse",
 ]
 # Where Django's test machinery may be used: the developer's tools and the tests.
 MAY_USE_DJANGO_TEST = {"devtools", "tests"}
