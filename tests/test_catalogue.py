@@ -157,7 +157,9 @@ def test_an_empty_result_says_so_and_offers_to_clear_each_choice(client, seeded)
         "Show every kind, not only book",
         "Drop the topic “research”",
         "See all resources",
+        "Suggest a resource",  # what no search finds, a member can suggest for the list
     ]
+    assert empty.xpath(".//a[text()='Suggest a resource']/@href") == ["/suggest/"]
 
 
 def test_drafts_and_archived_resources_are_not_in_the_catalogue(client, seeded, make_resource):
