@@ -414,3 +414,26 @@ def test_a_token_first_posted_too_fast_is_not_a_persons_later(client, db, clock)
         ("spam", "sent 0.5 s after the form was served"),
         ("spam", "sent a form token used before"),
     ]
+
+
+def test_the_error_wait_and_expired_pages_are_valid_html(
+    client, db, clock, settings, nu_checker, tmp_path
+):
+    import subprocess
+
+    pages = {"errors": suggest(client, clock, note="", identifier="ftp://example.org/x")}
+    pages["expired"] = suggest(client, clock, wait=21 * 60 * 60)
+    settings.SUGGESTION_RATE_LIMIT = 1
+    suggest(client, clock, identifier="https://example.org/first")
+    pages["wait"] = suggest(client, clock, identifier="https://example.org/second")
+    assert [r.status_code for r in pages.values()] == [200, 200, 429]
+    for name, response in pages.items():
+        (tmp_path / f"{name}.html").write_bytes(response.content)
+    checked = subprocess.run(
+        [*nu_checker, "--errors-only", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stderr
