@@ -1,0 +1,169 @@
+"""The retraction watch: `manage.py check_updates` asks Crossref and PubMed again, records each
+retraction, correction or expression of concern once, and readers, reference managers,
+search engines and staff are told."""
+
+import copy
+from collections.abc import Callable
+from io import StringIO
+from typing import Any
+
+import lxml.html
+import pytest
+from django.core.management import call_command
+
+from resources.models import Notice, Resource
+from tests.conftest import page
+from tests.registry_records import RETRACTED, SHOUTING_ARTICLE
+from tests.standins import unused_port
+
+DOI = "10.5555/retracted.2019.7"
+TITLE = "Portal messages and CO2 in the clinic"
+RETRACTION_NOTICE = "https://doi.org/10.5555/retraction.2020.1"
+NEEDS_ATTENTION = "/admin/resources/resource/links/"
+
+
+def check_updates(*slugs: str) -> str:
+    out = StringIO()
+    call_command("check_updates", *slugs, stdout=out)
+    return out.getvalue()
+
+
+def words(element: Any) -> str:
+    return " ".join(element.text_content().split())
+
+
+def clean_record() -> dict[str, Any]:
+    """Crossref's record of the article before anything was said about it."""
+    record = copy.deepcopy(RETRACTED)
+    del record["updated-by"]
+    return record
+
+
+@pytest.fixture
+def article(registry, make_resource: Callable[..., Resource]) -> Resource:
+    """A published article with a DOI, whose Crossref record is still clean."""
+    registry.works[DOI] = clean_record()
+    return make_resource(
+        title=TITLE, slug="portal-messages", doi=DOI, issued="2019-05", container_title="BMJ"
+    )
+
+
+@pytest.fixture
+def retracted_later(registry, article: Resource) -> Resource:
+    """The article checked while clean, then after Crossref learnt of its retraction."""
+    assert "new notices 0" in check_updates()
+    registry.works[DOI] = copy.deepcopy(RETRACTED)
+    check_updates()
+    return article
+
+
+def detail(client: Any, resource: Resource) -> lxml.html.HtmlElement:
+    return page(client.get(resource.get_absolute_url()))
+
+
+def list_entry(client: Any, resource: Resource) -> lxml.html.HtmlElement:
+    (entry,) = page(client.get("/")).xpath(f"//li[@id='{resource.slug}']")
+    return entry
+
+
+# The check
+
+
+def test_a_retraction_that_appears_later_is_recorded_once(registry, article):
+    first = check_updates()
+    assert first == (
+        "Checked 1 resource for retractions and corrections; new notices 0; could not check 0.\n"
+    )
+    assert not Notice.objects.exists()
+
+    registry.works[DOI] = copy.deepcopy(RETRACTED)
+    second = check_updates()
+    assert f"new notices 2: a retraction of \u201c{TITLE}\u201d, a correction of" in second
+    assert registry.crossref.paths().count(f"/works/{DOI}") == 2  # asked afresh each time
+
+    assert "new notices 0; could not check 0." in check_updates()
+    retraction = Notice.objects.get(resource=article, kind="retraction")
+    assert (retraction.issued, retraction.url, retraction.source) == (
+        "2020-06-04",
+        RETRACTION_NOTICE,
+        "Retraction Watch (through Crossref)",
+    )
+    assert Notice.objects.filter(resource=article).count() == 2  # the correction too
+
+
+def test_a_registry_that_is_down_changes_nothing_and_the_summary_says_so(
+    registry, retracted_later, settings
+):
+    before = list(Notice.objects.values_list("pk", "kind", "issued", "notice_url", "found_at"))
+    settings.LOOKUP_CROSSREF_URL = f"http://127.0.0.1:{unused_port()}"
+    said = check_updates()
+    assert said.startswith("Checked 0 resources for retractions and corrections; new notices 0;")
+    assert "could not check 1: Crossref could not be reached to look up DOI " + DOI in said
+    after = list(Notice.objects.values_list("pk", "kind", "issued", "notice_url", "found_at"))
+    assert after == before
+
+
+def test_a_registry_that_forgets_a_notice_deletes_nothing(registry, retracted_later):
+    registry.works[DOI] = clean_record()
+    assert "new notices 0; could not check 0." in check_updates()
+    assert Notice.objects.filter(kind="retraction").count() == 1
+
+
+PUBMED_NOTICE = "https://pubmed.ncbi.nlm.nih.gov/3900099/"
+
+
+@pytest.fixture
+def retracted_in_pubmed(registry, make_resource: Callable[..., Resource]) -> tuple[Resource, str]:
+    """A PubMed record with no notices, then with its RetractionIn: (the resource, what the
+    second check said)."""
+    registry.articles["3900002"] = SHOUTING_ARTICLE.replace(
+        "<CommentsCorrectionsList>", "<!--"
+    ).replace("</CommentsCorrectionsList>", "-->")
+    resource = make_resource(title="The patient as a partner in care", pmid="3900002")
+    assert "new notices 0" in check_updates()
+    registry.articles["3900002"] = SHOUTING_ARTICLE.replace(
+        '<CommentsCorrections RefType="ErratumIn">',
+        '<CommentsCorrections RefType="RetractionIn">'
+        "<RefSource>JAMA. 1980 Jan 4;14(1):2</RefSource>"
+        '<PMID Version="1">3900099</PMID></CommentsCorrections>'
+        '<CommentsCorrections RefType="ErratumIn">',
+    )
+    return resource, check_updates()
+
+
+def test_a_retraction_in_pubmed_is_recorded_once_from_its_xml(registry, retracted_in_pubmed):
+    resource, said = retracted_in_pubmed
+    assert "new notices 3: a retraction of \u201cThe patient as a partner in care\u201d" in said
+    assert "an expression of concern about" in said
+    assert registry.crossref.requests == []  # no DOI: Crossref is not asked
+    assert "new notices 0; could not check 0." in check_updates()
+    retraction = Notice.objects.get(resource=resource, kind="retraction")
+    assert (retraction.issued, retraction.url, retraction.source) == (
+        "1980-01-04",
+        PUBMED_NOTICE,
+        "PubMed",
+    )
+
+
+def test_many_resources_are_checked_side_by_side_pubmed_ids_in_one_request(registry, make_resource):
+    for n in range(6):
+        doi = f"10.5555/batch.{n}"
+        registry.agencies[doi] = "Crossref"
+        registry.works[doi] = {**clean_record(), "DOI": doi}
+        make_resource(doi=doi, pmid="39000001" if n == 0 else "")
+    make_resource(pmid="3900002")
+    make_resource()  # nothing to look up: not asked about
+    registry.delay = 0.1
+    said = check_updates()
+    assert said.startswith("Checked 7 resources")
+    (efetch,) = registry.eutils.requests
+    assert set(efetch.param("id").split(",")) == {"39000001", "3900002"}
+    assert 1 < registry.crossref.most_in_flight <= 5  # Crossref's limit
+
+
+def test_only_the_resources_named_are_checked(registry, article, make_resource):
+    other = make_resource(doi="10.5555/opennotes.2012.1")
+    assert check_updates(other.slug).startswith("Checked 1 resource ")
+    assert registry.crossref.paths() == ["/works/10.5555/opennotes.2012.1"]
+    with pytest.raises(Exception, match="No resource with the slug no-such-thing"):
+        check_updates("no-such-thing")
