@@ -11,8 +11,9 @@ import lxml.html
 import pytest
 from django.core.management import call_command
 
+from resources import curation
 from resources.models import Notice, Resource
-from tests.conftest import page
+from tests.conftest import count_queries, page, through_site
 from tests.registry_records import RETRACTED, SHOUTING_ARTICLE
 from tests.standins import unused_port
 
@@ -167,3 +168,137 @@ def test_only_the_resources_named_are_checked(registry, article, make_resource):
     assert registry.crossref.paths() == ["/works/10.5555/opennotes.2012.1"]
     with pytest.raises(Exception, match="No resource with the slug no-such-thing"):
         check_updates("no-such-thing")
+
+
+# What readers see
+
+
+def test_the_detail_page_says_retracted_on_the_date_with_the_notice(client, retracted_later):
+    document = detail(client, retracted_later)
+    (box,) = document.xpath("//div[contains(@class, 'notice--warning')]")
+    assert words(box).startswith("Retracted on 4 June 2020. Its publisher has retracted")
+    assert box.xpath(".//a[.='Read the notice']/@href") == [RETRACTION_NOTICE]
+    assert box.xpath("following::h1")  # a reader meets it before the title
+    (notices,) = document.xpath("//dt[.='Notices from its publisher']/following-sibling::dd")
+    assert [words(li) for li in notices.xpath(".//li")] == [
+        "Retraction, 4 June 2020: read it (retraction)",
+        "Correction, 1 August 2019: read it (correction)",
+    ]
+
+
+def test_the_list_entry_says_retracted_on_the_date_with_the_notice(client, retracted_later):
+    entry = list_entry(client, retracted_later)
+    (mark,) = entry.xpath(".//p[@class='notice-mark']")
+    assert mark.xpath("string(strong)") == "Retracted on 4 June 2020"
+    (link,) = mark.xpath(".//a")
+    assert link.get("href") == RETRACTION_NOTICE
+    assert words(link) == f"Read the notice about {TITLE}"
+    # Right under the title, before anything else about it.
+    assert entry.index(mark) == 1
+
+
+def test_a_retraction_found_in_pubmed_is_in_the_list_entry(client, retracted_in_pubmed):
+    resource, _ = retracted_in_pubmed
+    (mark,) = list_entry(client, resource).xpath(".//p[@class='notice-mark']")
+    assert mark.xpath("string(strong)") == "Retracted on 4 January 1980"
+    assert mark.xpath(".//a/@href") == [PUBMED_NOTICE]
+
+
+def test_a_notice_with_no_day_or_no_date_says_what_is_known(client, article):
+    Notice.objects.create(resource=article, kind="retraction", issued="2020-06", source="PubMed")
+    assert list_entry(client, article).xpath("string(.//p[@class='notice-mark']/strong)") == (
+        "Retracted in June 2020"
+    )
+    Notice.objects.all().delete()
+    Notice.objects.create(resource=article, kind="retraction", source="PubMed")
+    mark = list_entry(client, article).xpath(".//p[@class='notice-mark']")[0]
+    assert (mark.xpath("string(strong)"), mark.xpath(".//a")) == ("Retracted", [])
+
+
+def test_an_expression_of_concern_has_its_own_words(client, article):
+    Notice.objects.create(
+        resource=article,
+        kind="expression of concern",
+        issued="2001-02-02",
+        notice_url="https://pubmed.ncbi.nlm.nih.gov/11000001/",
+        source="PubMed",
+    )
+    (box,) = detail(client, article).xpath("//div[contains(@class, 'notice--warning')]")
+    assert words(box).startswith(
+        "Expression of concern issued on 2 February 2001. Its publisher has told readers of "
+        "serious concerns"
+    )
+    mark = list_entry(client, article).xpath("string(.//p[@class='notice-mark']/strong)")
+    assert mark == "Expression of concern issued on 2 February 2001"
+
+
+def test_a_correction_alone_is_listed_but_raises_no_warning(client, article):
+    Notice.objects.create(resource=article, kind="correction", issued="2019-08-01",
+                          notice_doi="10.5555/correction.2019.2", source="Crossref")  # fmt: skip
+    document = detail(client, article)
+    assert document.xpath("//div[contains(@class, 'notice--warning')]") == []
+    assert list_entry(client, article).xpath(".//p[@class='notice-mark']") == []
+    (notices,) = document.xpath("//dt[.='Notices from its publisher']/following-sibling::dd")
+    assert words(notices) == "Correction, 1 August 2019: read it (correction)"
+
+
+def test_two_registries_reporting_one_retraction_make_one_line(client, registry, article):
+    registry.works[DOI] = copy.deepcopy(RETRACTED)
+    article.pmid = "39000001"
+    article.save()
+    check_updates()
+    # Crossref (Retraction Watch) and PubMed each give their own link to the notice.
+    assert Notice.objects.filter(kind="retraction").count() == 2
+    (notices,) = detail(client, article).xpath(
+        "//dt[.='Notices from its publisher']/following-sibling::dd"
+    )
+    retractions = [words(li) for li in notices.xpath(".//li") if "Retraction" in words(li)]
+    assert retractions == ["Retraction, 4 June 2020: read it (retraction)"]
+    # The publisher's notice, by its DOI, is the one linked.
+    assert notices.xpath(".//li[1]/a/@href") == [RETRACTION_NOTICE]
+
+
+def test_an_archived_retracted_resource_keeps_the_retraction_above_its_archive_notice(
+    client, retracted_later
+):
+    curation.archive([retracted_later], user=None)
+    document = detail(client, retracted_later)
+    (warning,) = document.xpath("//div[contains(@class, 'notice--warning')]")
+    assert warning.xpath("string(.//strong)") == "Retracted on 4 June 2020."
+    assert warning.xpath("following-sibling::div[contains(@class, 'notice--archived')]")
+    assert page(client.get("/")).xpath(f"//li[@id='{retracted_later.slug}']") == []
+
+
+def test_the_retraction_retires_the_cached_pages(registry, article):
+    for path in ("/", article.get_absolute_url()):
+        through_site(path)
+        assert through_site(path).headers["X-Cache"] == "hit"
+    registry.works[DOI] = copy.deepcopy(RETRACTED)
+    check_updates()
+    for path in ("/", article.get_absolute_url()):
+        after = through_site(path)
+        assert after.headers["X-Cache"] == "miss"
+        assert "Retracted on 4 June 2020" in words(lxml.html.fromstring(after.body))
+    # A check that finds nothing new keeps them.
+    check_updates()
+    assert through_site("/").headers["X-Cache"] == "hit"
+
+
+def test_deleting_a_notice_retires_the_cached_pages(retracted_later):
+    path = retracted_later.get_absolute_url()
+    through_site(path)
+    assert through_site(path).headers["X-Cache"] == "hit"
+    Notice.objects.filter(kind="retraction").delete()
+    after = through_site(path)
+    assert after.headers["X-Cache"] == "miss"
+    assert "Retracted" not in words(lxml.html.fromstring(after.body))
+
+
+def test_the_list_reads_notices_in_the_same_queries_however_many(client, article, make_resource):
+    Notice.objects.create(resource=article, kind="retraction", source="PubMed")
+    few = count_queries(client, "/")
+    for _ in range(30):
+        flagged = make_resource()
+        Notice.objects.create(resource=flagged, kind="retraction", source="PubMed")
+    assert count_queries(client, "/") == few
+    assert len(page(client.get("/")).xpath("//p[@class='notice-mark']")) == 31
