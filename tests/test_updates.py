@@ -3,12 +3,14 @@ retraction, correction or expression of concern once, and readers, reference man
 search engines and staff are told."""
 
 import copy
+import json
 from collections.abc import Callable
 from io import StringIO
 from typing import Any
 
 import lxml.html
 import pytest
+import rispy
 from django.core.management import call_command
 
 from resources import curation
@@ -302,3 +304,81 @@ def test_the_list_reads_notices_in_the_same_queries_however_many(client, article
         Notice.objects.create(resource=flagged, kind="retraction", source="PubMed")
     assert count_queries(client, "/") == few
     assert len(page(client.get("/")).xpath("//p[@class='notice-mark']")) == 31
+
+
+# What machines read
+
+
+def json_ld(document: lxml.html.HtmlElement) -> dict[str, Any]:
+    (block,) = document.xpath("//script[@type='application/ld+json']/text()")
+    return json.loads(block)
+
+
+def test_json_ld_says_retracted_and_links_the_notices(client, retracted_later):
+    data = json_ld(detail(client, retracted_later))
+    assert data["creativeWorkStatus"] == "Retracted"
+    assert data["correction"] == [
+        {
+            "@type": "CorrectionComment",
+            "name": "Retraction",
+            "url": RETRACTION_NOTICE,
+            "datePublished": "2020-06-04",
+        },
+        {
+            "@type": "CorrectionComment",
+            "name": "Correction",
+            "url": "https://doi.org/10.5555/correction.2019.2",
+            "datePublished": "2019-08-01",
+        },
+    ]
+
+
+def test_json_ld_of_an_expression_of_concern_is_a_comment_not_a_status(client, article):
+    Notice.objects.create(resource=article, kind="expression of concern", issued="2001-02-02",
+                          source="PubMed")  # fmt: skip
+    data = json_ld(detail(client, article))
+    assert "creativeWorkStatus" not in data
+    assert data["comment"] == [
+        {"@type": "Comment", "name": "Expression of concern", "datePublished": "2001-02-02"}
+    ]
+
+
+def download(client: Any, resource: Resource, extension: str) -> str:
+    response = client.get(f"/resources/{resource.slug}/citation.{extension}")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+NOTE = f"Retracted on 4 June 2020 (notice: {RETRACTION_NOTICE})."
+
+
+def test_the_csl_json_download_says_retracted_with_the_notice(client, retracted_later):
+    (record,) = json.loads(download(client, retracted_later, "json"))
+    assert record["status"] == "retracted"
+    assert record["note"].startswith(NOTE + " Recommended by the Society")
+    retraction = record["custom"]["notices"][0]
+    assert (retraction["type"], retraction["issued"], retraction["DOI"]) == (
+        "retraction",
+        {"date-parts": [[2020, 6, 4]]},
+        "10.5555/retraction.2020.1",
+    )
+
+
+def test_the_ris_and_bibtex_downloads_carry_the_note(client, retracted_later):
+    (entry,) = rispy.loads(download(client, retracted_later, "ris"))
+    assert entry["notes"][0].startswith(NOTE)
+    bibtex = download(client, retracted_later, "bib")
+    assert (
+        "note = {Retracted on 4 June 2020 (notice: https://doi.org/10.5555/retraction.2020.1)."
+        in (bibtex)
+    )
+
+
+def test_ama_cites_the_retraction_and_apa_marks_it(client, retracted_later):
+    document = detail(client, retracted_later)
+    ama = words(document.xpath("//figure[@id='cite-ama']//blockquote")[0])
+    apa = words(document.xpath("//figure[@id='cite-apa']//blockquote")[0])
+    assert ama.endswith(f"doi:{DOI} Retraction in: doi:10.5555/retraction.2020.1")
+    assert "Retracted" in apa  # APA's own style, from the record's status
+    copied = document.xpath("//figure[@id='cite-ama']//blockquote/@data-copy")[0]
+    assert copied.endswith("Retraction in: doi:10.5555/retraction.2020.1")
