@@ -12,10 +12,11 @@ import lxml.html
 import pytest
 import rispy
 from django.core.management import call_command
+from django.urls import reverse
 
 from resources import curation
 from resources.models import Notice, Resource
-from tests.conftest import count_queries, page, through_site
+from tests.conftest import change_url, count_queries, page, submit, through_site
 from tests.registry_records import RETRACTED, SHOUTING_ARTICLE
 from tests.standins import unused_port
 
@@ -382,3 +383,68 @@ def test_ama_cites_the_retraction_and_apa_marks_it(client, retracted_later):
     assert "Retracted" in apa  # APA's own style, from the record's status
     copied = document.xpath("//figure[@id='cite-ama']//blockquote/@data-copy")[0]
     assert copied.endswith("Retraction in: doi:10.5555/retraction.2020.1")
+
+
+# What staff see
+
+
+def test_needs_attention_lists_the_retraction_first_until_it_is_archived(
+    editor_client, retracted_later
+):
+    document = page(editor_client.get(NEEDS_ATTENTION))
+    assert document.xpath("string(//h1)") == "Needs attention"
+    sections = document.xpath("//section/@id")
+    assert sections[0] == "notices"
+    (row,) = document.xpath("//section[@id='notices']//tbody/tr")
+    cells = {td.get("data-label"): words(td) for td in row.xpath("td[@data-label]")}
+    assert cells == {
+        "Resource": TITLE,
+        "Notice": "Retraction",
+        "Date": "4 June 2020",
+        "Read it": "10.5555/retraction.2020.1",
+        "Reported by": cells["Reported by"],
+    }
+    assert cells["Reported by"].startswith("Retraction Watch (through Crossref), found ")
+    assert row.xpath(".//a[@class='address']/@href") == [RETRACTION_NOTICE]
+
+    (form,) = row.xpath(".//form")
+    response = editor_client.post(form.get("action"))
+    assert response.status_code == 302
+    retracted_later.refresh_from_db()
+    assert retracted_later.archived_at is not None
+    after = page(editor_client.get(NEEDS_ATTENTION))
+    assert after.xpath("//section[@id='notices']//tbody/tr") == []
+    assert "Archived \u201cPortal messages" in words(after.xpath("//ul[@class='messagelist']")[0])
+
+
+def test_archiving_from_needs_attention_takes_a_post_and_the_right_to_change(
+    client, retracted_later
+):
+    url = reverse("admin:resources_resource_archive_now", args=[retracted_later.pk])
+    assert client.post(url).status_code == 302  # to sign in
+    retracted_later.refresh_from_db()
+    assert retracted_later.archived_at is None
+
+
+def test_the_change_form_warns_and_shows_the_notices_read_only(editor_client, retracted_later):
+    document = page(editor_client.get(change_url(retracted_later)))
+    (warning,) = document.xpath("//form//div[contains(@class, 'notice-warning')]")
+    assert words(warning).startswith(
+        "Retracted on 4 June 2020, as Retraction Watch (through Crossref) reports. Read the notice."
+    )
+    kinds = document.xpath("//div[@id='notices-group']//td[contains(@class, 'field-kind')]")
+    assert sorted(words(td) for td in kinds) == ["correction", "retraction"]
+    links = document.xpath(
+        "//div[@id='notices-group']//td[contains(@class, 'field-notice_link')]//a/@href"
+    )
+    assert RETRACTION_NOTICE in links
+    assert document.xpath("//div[@id='notices-group']//input[not(@type='hidden')]") == []
+    # The form still saves, notices and all.
+    saved = submit(editor_client, change_url(retracted_later), {"summary": "Still here."})
+    assert saved.status_code == 302
+    assert Notice.objects.filter(resource=retracted_later).count() == 2
+
+
+def test_a_resource_with_no_serious_notice_has_no_warning(editor_client, article):
+    document = page(editor_client.get(change_url(article)))
+    assert document.xpath("//div[contains(@class, 'notice-warning')]") == []
