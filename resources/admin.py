@@ -296,6 +296,12 @@ class ResourceAdmin(SafeEditingAdmin):
         done, said = curation.check_links_now(queryset)
         messages.add_message(request, messages.SUCCESS if done else messages.ERROR, said)
 
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        flagged = Resource.objects.under_serious_notice().count()
+        return super().changelist_view(request, {"flagged": flagged, **(extra_context or {})})
+
     def render_change_form(
         self, request: HttpRequest, context: dict[str, Any], *args: Any, obj: Any = None,
         **kwargs: Any,

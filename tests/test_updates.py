@@ -426,6 +426,18 @@ def test_archiving_from_needs_attention_takes_a_post_and_the_right_to_change(
     assert retracted_later.archived_at is None
 
 
+def test_the_resource_list_counts_them_and_filters_the_retracted(
+    editor_client, retracted_later, make_resource
+):
+    make_resource(title="Never retracted")
+    listed = page(editor_client.get("/admin/resources/resource/"))
+    (button,) = listed.xpath("//ul[@class='object-tools']//a[contains(., 'Needs attention')]")
+    assert words(button) == "Needs attention 1 retracted or under concern"
+    retracted = page(editor_client.get("/admin/resources/resource/", {"notices": "retracted"}))
+    titles = [words(a) for a in retracted.xpath("//th[contains(@class, 'field-title')]/a")]
+    assert titles == [TITLE]
+
+
 def test_the_change_form_warns_and_shows_the_notices_read_only(editor_client, retracted_later):
     document = page(editor_client.get(change_url(retracted_later)))
     (warning,) = document.xpath("//form//div[contains(@class, 'notice-warning')]")
