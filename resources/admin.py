@@ -58,8 +58,8 @@ class NoticeInline(admin.TabularInline):
     not edited, so read-only (deleted, the next check would record it again)."""
 
     model = Notice
-    fields = ["kind", "notice_date", "notice_link", "source", "found_at"]
-    readonly_fields = ["kind", "notice_date", "notice_link", "source", "found_at"]
+    fields = ["kind", "notice_date", "notice_link", "source", "found"]
+    readonly_fields = ["kind", "notice_date", "notice_link", "source", "found"]
     extra = 0
     verbose_name_plural = "notices from its publisher (retractions, corrections)"
 
@@ -79,6 +79,10 @@ class NoticeInline(admin.TabularInline):
     @admin.display(description="date")
     def notice_date(self, notice: Notice) -> str:
         return notice.date.display() if notice.date else "not given"
+
+    @admin.display(description="found")
+    def found(self, notice: Notice) -> str:
+        return date_format(timezone.localtime(notice.found_at), "j F Y, H:i")
 
     @admin.display(description="notice")
     def notice_link(self, notice: Notice) -> str:
