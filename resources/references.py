@@ -411,13 +411,13 @@ BIBTEX_TYPES = {
     "periodical": "periodical",
 }
 NAME_FIELDS = ("author", "editor")
-# Fields BibTeX and biblatex read verbatim: LaTeX decoding would take the % of an
-# address for the start of a comment.
-VERBATIM = {"url", "doi", "eprint"}
+# Fields BibTeX and biblatex read verbatim, and howpublished, where Zotero writes a web
+# page's address: LaTeX decoding would take the % of an address for a comment.
+VERBATIM = {"url", "doi", "eprint", "howpublished"}
 
 
 class KeepVerbatim(BlockMiddleware):
-    """Keeps the verbatim fields (url, doi, eprint) as written, before LaTeX decoding."""
+    """Keeps the fields that hold addresses (url, doi...) as written, before LaTeX decoding."""
 
     def transform_entry(self, entry: Entry, library: BibtexLibrary) -> Entry:
         kept = {f.key: f.value for f in entry.fields if f.key in VERBATIM}
@@ -536,8 +536,8 @@ def bibtex_record(entry: Entry) -> tuple[CslRecord, tuple[str, ...]]:
     raw["title"] = fields.get("title", "")
     urls = verbatim_text(kept.get("url", "")).split()
     how = fields.get("howpublished", "")  # where a misc entry appeared, or its address
-    if how.startswith(("http://", "https://")):
-        urls.append(how)
+    if verbatim_text(kept.get("howpublished", "")).startswith(("http://", "https://")):
+        urls.append(verbatim_text(kept["howpublished"]))
         how = ""
     if entry_type == "misc":
         raw["type"] = "webpage" if urls else "document"

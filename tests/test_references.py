@@ -258,6 +258,48 @@ def test_a_mendeley_bibtex_with_latex_accents_and_an_organisation(db):
     )
 
 
+def test_a_zotero_bibtex_keeps_organisations_whole_and_reads_its_extra_note(db):
+    # Zotero's BibTeX: committees in braces (with "and" and commas inside them), the
+    # month as a macro, Extra's PMID in note; then a web page as older styles write it,
+    # its address only in howpublished.
+    zotero = (
+        "@article{fox_patients_2013,\n"
+        "\ttitle = {Patients online: a science advisory},\n"
+        "\tvolume = {127},\n"
+        "\tdoi = {10.5555/circ.2013.1342},\n"
+        "\tjournal = {Circulation},\n"
+        "\tauthor = {Fox, Susannah and {Council on Quality of Care and Outcomes Research} and "
+        "{Council on Cardiopulmonary, Critical Care, Perioperative and Resuscitation}},\n"
+        "\tmonth = mar,\n"
+        "\tyear = {2013},\n"
+        "\tnote = {{PMID:} 39001342},\n"
+        "\tpages = {1342--1350}\n"
+        "}\n\n"
+        "@misc{society_notes_2020,\n"
+        "\ttitle = {Open notes at 10\\%},\n"
+        "\thowpublished = {\\url{https://example.org/notes?share=10%25}},\n"
+        "\tauthor = {{Society for Participatory Medicine}},\n"
+        "\tyear = {2020}\n"
+        "}\n"
+    )
+    import_file(zotero, "Exported Items.bib")
+    article = draft("Patients online: a science advisory")
+    assert creators(article) == [
+        ("author", "Susannah", "Fox", ""),
+        ("author", "", "", "Council on Quality of Care and Outcomes Research"),
+        (
+            "author",
+            "",
+            "",
+            "Council on Cardiopulmonary, Critical Care, Perioperative and Resuscitation",
+        ),
+    ]
+    assert (article.issued, article.pmid, article.pages) == ("2013-03", "39001342", "1342-1350")
+    page_ = draft("Open notes at 10%")
+    assert (page_.kind, page_.container_title) == ("website", "")
+    assert [link.url for link in page_.links.all()] == ["https://example.org/notes?share=10%25"]
+
+
 def test_a_zotero_csl_json_with_a_literal_author_and_date_parts(db):
     report = import_file(ZOTERO_CSL_JSON, "Exported Items.json")
     assert report.library.format == "CSL-JSON"
