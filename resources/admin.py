@@ -25,7 +25,7 @@ from taggit.models import Tag
 from editing.admin import SafeEditingAdmin
 from editing.forms import ConcurrencyForm, NamedRowsInlineFormSet
 
-from . import curation, intake, link_health
+from . import curation, intake, link_health, references
 from .models import Creator, Link, LinkHealth, Resource
 
 
@@ -302,6 +302,7 @@ class ResourceAdmin(SafeEditingAdmin):
         view = self.admin_site.admin_view
         return [
             path("links/", view(self.links_view), name=f"{name}_links"),
+            path("import/", view(self.import_view), name=f"{name}_import"),
             path(
                 "add-from-identifiers/",
                 view(self.add_from_identifiers_view),
@@ -374,6 +375,27 @@ class ResourceAdmin(SafeEditingAdmin):
                 "form": form,
                 "previews": previews,
                 "can_add": any(p.status == "found" for p in previews),
+            },
+        )
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Import a reference library: a draft of each record not already on the list."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ImportLibraryForm(request.POST or None, request.FILES or None)
+        report = None
+        if form.is_valid():
+            report = references.import_library(form.cleaned_data["file"], user=request.user)
+            form = ImportLibraryForm()
+        return TemplateResponse(
+            request,
+            "admin/resources/resource/import.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Import a reference library",
+                "opts": self.opts,
+                "form": form,
+                "report": report,
             },
         )
 
@@ -465,6 +487,41 @@ class ResourceAdmin(SafeEditingAdmin):
             response = view()
             restore.done = response.status_code == 302
         return response
+
+
+class ImportLibraryForm(forms.Form):
+    file = forms.FileField(
+        label="Reference library",
+        help_text="A file exported from Zotero, EndNote or Mendeley: RIS (.ris), BibTeX (.bib) "
+        f"or CSL-JSON (.json), up to {references.MAX_BYTES // 2**20} MB. Each record not "
+        "already on the list becomes a draft.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".ris,.bib,.json"}),
+    )
+
+    def clean_file(self) -> references.Library:
+        """The file, read: a file that cannot be read is refused here, with the reason."""
+        upload = self.cleaned_data["file"]
+        if upload.size > references.MAX_BYTES:
+            raise forms.ValidationError(
+                f"{upload.name} is {upload.size / 2**20:.1f} MB: the largest library the site "
+                f"imports is {references.MAX_BYTES // 2**20} MB. Export a smaller collection."
+            )
+        extension = upload.name.rpartition(".")[2].lower()
+        if extension not in references.FORMATS:
+            raise forms.ValidationError(
+                f"{upload.name} is not a .ris, .bib or .json file. {references.EXPECTED}"
+            )
+        try:
+            library = references.read(upload.read(), upload.name)
+        except references.Unreadable as error:
+            raise forms.ValidationError(str(error)) from None
+        if len(library.references) > references.MAX_RECORDS_AT_ONCE:
+            raise forms.ValidationError(
+                f"{upload.name} holds {len(library.references):,} records; the admin imports "
+                f"up to {references.MAX_RECORDS_AT_ONCE} at a time. Export a smaller "
+                "collection, or import this one with manage.py import_references."
+            )
+        return library
 
 
 class MergeTopicsForm(forms.Form):
