@@ -25,13 +25,38 @@ from taggit.models import Tag
 from editing.admin import SafeEditingAdmin
 from editing.forms import ConcurrencyForm, NamedRowsInlineFormSet
 
-from . import curation, link_health
+from . import curation, intake, link_health, references
 from .models import Creator, Link, LinkHealth, Notice, Resource
+
+
+def already_listed_message(listed: list[Resource]) -> str:
+    return format_html(
+        "Already on the list: {}. Edit that one instead.",
+        format_html_join(
+            "; ",
+            '<a href="{}">{}</a>',
+            ((reverse("admin:resources_resource_change", args=[r.pk]), r) for r in listed),
+        ),
+    )
+
+
+class LinkFormSet(NamedRowsInlineFormSet):
+    """Links of a resource; an address another resource already links to is refused."""
+
+    def clean(self) -> None:
+        super().clean()
+        for form in self.forms:
+            url = form.cleaned_data.get("url") if form.cleaned_data else None
+            if not url or form.cleaned_data.get("DELETE"):
+                continue
+            listed = intake.already_listed(intake.Keys.of(urls=[url]), self.instance.pk)
+            if listed:
+                form.add_error("url", already_listed_message(listed))
 
 
 class LinkInline(admin.TabularInline):
     model = Link
-    formset = NamedRowsInlineFormSet
+    formset = LinkFormSet
     fields = ["label", "url", "position", "check_state", "last_checked"]
     verbose_name_plural = "links (the first by order is the one the list opens)"
     readonly_fields = ["check_state", "last_checked"]
@@ -111,6 +136,26 @@ class CreatorInline(admin.TabularInline):
     verbose_name_plural = "creators (in the order a citation lists them)"
 
 
+class IdentifiersForm(forms.Form):
+    identifiers = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6, "cols": 60, "spellcheck": "false"}),
+        help_text="One a line, up to 20: a DOI (10.1234/abc or its doi.org address), a PubMed "
+        "ID (PMID: 12345678), a PMCID (PMC1234567), an ISBN, or a web address.",
+    )
+
+    def clean_identifiers(self) -> list[str]:
+        lines = [line.strip() for line in self.cleaned_data["identifiers"].splitlines()]
+        lines = list(dict.fromkeys(line for line in lines if line))
+        if not lines:
+            raise forms.ValidationError("Paste at least one identifier.")
+        if len(lines) > intake.BATCH_LIMIT:
+            raise forms.ValidationError(
+                f"Paste at most {intake.BATCH_LIMIT} identifiers at once ({len(lines)} were "
+                "pasted); manage.py add_resource takes any number."
+            )
+        return lines
+
+
 class ResourceForm(ConcurrencyForm):
     class Meta:
         widgets = {"summary": forms.Textarea(attrs={"rows": 3, "maxlength": 280})}
@@ -119,6 +164,18 @@ class ResourceForm(ConcurrencyForm):
         # Addresses are lowercase: "OpenNotes" is taken as "opennotes" (and refused
         # if another resource has it), never kept as a second, differently cased address.
         return self.cleaned_data["slug"].strip().lower()
+
+    def clean_isbn(self) -> str:
+        return intake.isbn_13(self.cleaned_data["isbn"])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        for name in ("doi", "pmid", "pmcid", "isbn"):
+            value = cleaned.get(name)
+            keys = intake.Keys.of(**{name: value}) if value else None
+            if keys and (listed := intake.already_listed(keys, self.instance.pk)):
+                self.add_error(name, already_listed_message(listed))
+        return cleaned
 
 
 # Actions staff can run on selected resources in the list, or on one from its own page.
@@ -319,6 +376,12 @@ class ResourceAdmin(SafeEditingAdmin):
         view = self.admin_site.admin_view
         return [
             path("links/", view(self.links_view), name=f"{name}_links"),
+            path("import/", view(self.import_view), name=f"{name}_import"),
+            path(
+                "add-from-identifiers/",
+                view(self.add_from_identifiers_view),
+                name=f"{name}_add_from_identifiers",
+            ),
             path(
                 "links/archive/<int:resource_id>/",
                 view(self.archive_view),
@@ -352,6 +415,69 @@ class ResourceAdmin(SafeEditingAdmin):
                 "retitled": current.retitled(),
                 "unverified": current.unverified().count(),
                 "can_change": self.has_change_permission(request),
+            },
+        )
+
+    def add_from_identifiers_view(self, request: HttpRequest) -> HttpResponse:
+        """Paste identifiers, see what each one is, then make drafts of those chosen."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = IdentifiersForm(request.POST or None)
+        previews = intake.preview(form.cleaned_data["identifiers"]) if form.is_valid() else []
+        if previews and "_create" in request.POST:
+            chosen = set(request.POST.getlist("add"))
+            made = intake.add_chosen(previews, chosen, user=request.user)
+            if not made:
+                messages.warning(request, "Nothing was added: tick the records to add.")
+            elif len(made) == 1:
+                messages.success(
+                    request,
+                    f"“{made[0]}” is a draft now: write its summary and why it "
+                    "matters, then publish it.",
+                )
+                return redirect(
+                    reverse(
+                        f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                        args=[made[0].pk],
+                    )
+                )
+            else:
+                messages.success(request, f"Added {len(made)} drafts: " + "; ".join(map(str, made)))
+                changelist = reverse(
+                    f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"
+                )
+                return redirect(f"{changelist}?status=draft")
+        return TemplateResponse(
+            request,
+            "admin/resources/resource/add_from_identifiers.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Add from identifiers",
+                "opts": self.opts,
+                "form": form,
+                "previews": previews,
+                "can_add": any(p.status == "found" for p in previews),
+            },
+        )
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Import a reference library: a draft of each record not already on the list."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ImportLibraryForm(request.POST or None, request.FILES or None)
+        report = None
+        if form.is_valid():
+            report = references.import_library(form.cleaned_data["file"], user=request.user)
+            form = ImportLibraryForm()
+        return TemplateResponse(
+            request,
+            "admin/resources/resource/import.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Import a reference library",
+                "opts": self.opts,
+                "form": form,
+                "report": report,
             },
         )
 
@@ -457,6 +583,41 @@ class ResourceAdmin(SafeEditingAdmin):
             response = view()
             restore.done = response.status_code == 302
         return response
+
+
+class ImportLibraryForm(forms.Form):
+    file = forms.FileField(
+        label="Reference library",
+        help_text="A file exported from Zotero, EndNote or Mendeley: RIS (.ris), BibTeX (.bib) "
+        f"or CSL-JSON (.json), up to {references.MAX_BYTES // 2**20} MB. Each record not "
+        "already on the list becomes a draft.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".ris,.bib,.json"}),
+    )
+
+    def clean_file(self) -> references.Library:
+        """The file, read: a file that cannot be read is refused here, with the reason."""
+        upload = self.cleaned_data["file"]
+        if upload.size > references.MAX_BYTES:
+            raise forms.ValidationError(
+                f"{upload.name} is {upload.size / 2**20:.1f} MB: the largest library the site "
+                f"imports is {references.MAX_BYTES // 2**20} MB. Export a smaller collection."
+            )
+        extension = upload.name.rpartition(".")[2].lower()
+        if extension not in references.FORMATS:
+            raise forms.ValidationError(
+                f"{upload.name} is not a .ris, .bib or .json file. {references.EXPECTED}"
+            )
+        try:
+            library = references.read(upload.read(), upload.name)
+        except references.Unreadable as error:
+            raise forms.ValidationError(str(error)) from None
+        if len(library.references) > references.MAX_RECORDS_AT_ONCE:
+            raise forms.ValidationError(
+                f"{upload.name} holds {len(library.references):,} records; the admin imports "
+                f"up to {references.MAX_RECORDS_AT_ONCE} at a time. Export a smaller "
+                "collection, or import this one with manage.py import_references."
+            )
+        return library
 
 
 class MergeTopicsForm(forms.Form):

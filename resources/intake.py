@@ -20,9 +20,10 @@ from taggit.models import Tag
 
 from spm_site import pagecache
 
-from .identifiers import Identifier, Unrecognised, normalise_doi, normalise_url
-from .lookup import Suggestion, Update
+from .identifiers import Identifier, Unrecognised, normalise_doi, normalise_url, recognise
+from .lookup import Found, Suggestion, Update, lookup_many, suggest
 from .models import Creator, FormerSlug, Link, Notice, Resource
+from .partial_dates import PartialDate
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class Keys:
             pmid=pmid.strip(),
             pmcid=pmcid.strip().upper(),
             isbn=isbn_key(isbn),
-            urls=tuple(key for url in urls if (key := address_key(url))),
+            urls=tuple(key for url in urls if (key := address_key(url)) and not by_identifier(key)),
         )
 
     @classmethod
@@ -60,7 +61,7 @@ class Keys:
             pmid=fields.get("pmid", ""),
             pmcid=fields.get("pmcid", ""),
             isbn=fields.get("isbn", ""),
-            urls=[link.url for link in suggestion.links if "doi.org/" not in link.url],
+            urls=[link.url for link in suggestion.links],
         )
 
 
@@ -77,6 +78,24 @@ def isbn_key(value: str) -> str:
     if not value or not stdnum_isbn.is_valid(value):
         return stdnum_isbn.compact(value) if value else ""
     return stdnum_isbn.to_isbn13(stdnum_isbn.compact(value))
+
+
+# Addresses that only resolve an identifier: two resources may both link to a paper's DOI
+# (a project and the paper itself); their identifiers, not these links, say what they are.
+RESOLVERS = ("doi.org/", "dx.doi.org/", "pubmed.ncbi.nlm.nih.gov/", "pmc.ncbi.nlm.nih.gov/",
+             "www.ncbi.nlm.nih.gov/pmc/")  # fmt: skip
+
+
+def by_identifier(key: str) -> bool:
+    return key.removeprefix("www.").startswith(RESOLVERS)
+
+
+def isbn_13(value: str) -> str:
+    """A valid ISBN as its hyphenated ISBN-13 (how the site stores ISBNs); else as given."""
+    value = value.strip()
+    if value and stdnum_isbn.is_valid(value):
+        return stdnum_isbn.format(value, convert=True)
+    return value
 
 
 def address_key(url: str) -> str:
@@ -196,3 +215,143 @@ DRAFT_FIELDS = {
     "title", "kind", "container_title", "container_short", "publisher", "issued", "volume",
     "issue", "pages", "doi", "pmid", "pmcid", "isbn",
 }  # fmt: skip
+
+
+# Adding from identifiers: the admin's screen and manage.py add_resource.
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What one pasted identifier leads to: a record to add, a resource already on the list,
+    or why neither (``message``)."""
+
+    text: str
+    identifier: Identifier | None = None
+    found: Found | None = None
+    suggestion: Suggestion | None = None
+    duplicates: tuple[Resource, ...] = ()
+    message: str = ""
+
+    @property
+    def status(self) -> str:
+        if self.duplicates:
+            return "duplicate"
+        return "found" if self.suggestion is not None else "failed"
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        """What was found, field by field: (label, value, where it came from)."""
+        if self.suggestion is None:
+            return []
+        suggestion = self.suggestion
+        rows = []
+        for name, value in suggestion.fields.items():
+            field = Resource._meta.get_field(name)
+            shown = dict(Resource.Kind.choices).get(value, value) if name == "kind" else value
+            label = str(getattr(field, "verbose_name", name))
+            rows.append(
+                (label[0].upper() + label[1:], str(shown), suggestion.provenance.get(name, ""))
+            )
+        if suggestion.creators:
+            names = [
+                c["organisation"] or f"{c['given_names']} {c['family_name']}".strip()
+                for c in suggestion.creators
+            ]
+            rows.append(("Creators", "; ".join(names), suggestion.provenance.get("creators", "")))
+        if suggestion.abstract:
+            source = self.found.provenance.get("abstract", "") if self.found else ""
+            rows.append(("Abstract", suggestion.abstract, source))
+        return rows
+
+    @property
+    def warnings(self) -> list[str]:
+        """The serious notices about the work (a retraction, an expression of concern), each
+        once however many registries report it, in words for staff."""
+        if self.suggestion is None:
+            return []
+        reported: dict[tuple[str, str], list[Update]] = {}
+        for update in self.suggestion.updates:
+            if update.serious:
+                reported.setdefault((update.kind, update.date), []).append(update)
+        said = []
+        for (kind, day), updates in reported.items():
+            when = f" of {PartialDate.parse(day).display()}" if day else ""
+            sources = " and ".join(dict.fromkeys(u.source for u in updates if u.source))
+            said.append(
+                f"This work has a {kind}{when}, reported by {sources}. If you add it, its page "
+                "will say so."
+            )
+        return said
+
+    @property
+    def notice_links(self) -> list[str]:
+        """Where staff can read the serious notices."""
+        updates = self.suggestion.updates if self.suggestion else ()
+        urls = [
+            u.notice_url or (f"https://doi.org/{u.notice_doi}" if u.notice_doi else "")
+            for u in updates
+            if u.serious
+        ]
+        return list(dict.fromkeys(url for url in urls if url))
+
+    @property
+    def topics(self) -> list[str]:
+        """The site's topics the registry's subjects name (suggested for the draft)."""
+        return [t.name for t in matching_topics(self.suggestion.topics)] if self.suggestion else []
+
+    @property
+    def comment(self) -> str:
+        """The history comment of the draft it makes: where it came from."""
+        sources = " and ".join(self.found.sources) if self.found else ""
+        return f"Added from {self.identifier}" + (f" via {sources}." if sources else ".")
+
+
+def preview(texts: Iterable[str]) -> list[Preview]:
+    """Recognise each text, find what is already on the list, and look up the rest at once
+    (within each registry's limits)."""
+    previews: list[Preview | None] = []
+    to_look_up: dict[int, Identifier] = {}
+    for n, text in enumerate(texts):
+        try:
+            identifier = recognise(text)
+        except Unrecognised as error:
+            previews.append(Preview(text, message=str(error)))
+            continue
+        if listed := already_listed(Keys.of_identifier(identifier)):
+            previews.append(Preview(text, identifier, duplicates=tuple(listed)))
+            continue
+        previews.append(None)
+        to_look_up[n] = identifier
+    outcomes = lookup_many(list(to_look_up.values()))
+    for (n, identifier), outcome in zip(to_look_up.items(), outcomes, strict=True):
+        if not isinstance(outcome, Found):
+            previews[n] = Preview(identifier.text, identifier, message=outcome.message)
+            continue
+        suggestion = suggest(outcome)
+        listed = already_listed(Keys.of_suggestion(suggestion))
+        previews[n] = Preview(
+            identifier.text, identifier, outcome, suggestion, duplicates=tuple(listed)
+        )
+    return [p for p in previews if p is not None]
+
+
+def add_found(found: Preview, user: Any = None) -> Preview | Resource:
+    """Make the draft of a found preview, unless something added meanwhile (another line of
+    the same batch, another member of staff) is the same work: then that preview again."""
+    assert found.suggestion is not None
+    if listed := already_listed(Keys.of_suggestion(found.suggestion)):
+        return Preview(found.text, found.identifier, found.found, found.suggestion, tuple(listed))
+    return create_draft(found.suggestion, found.comment, user=user)
+
+
+BATCH_LIMIT = 20  # identifiers the admin's screen looks up while staff wait
+
+
+def add_chosen(previews: Iterable[Preview], chosen: set[str], user: Any = None) -> list[Resource]:
+    """Make drafts of the found previews whose text is in ``chosen``, in order."""
+    made = []
+    for found in previews:
+        if found.status == "found" and found.text in chosen:
+            result = add_found(found, user=user)
+            if isinstance(result, Resource):
+                made.append(result)
+    return made

@@ -18,6 +18,8 @@ from typing import Any
 
 import nh3
 
+from ..partial_dates import PartialDate
+
 CslRecord = dict[str, Any]
 CslName = dict[str, str]
 
@@ -191,10 +193,17 @@ def is_et_al(name: str) -> bool:
     return bool(ET_AL.match(name.strip()))
 
 
+INITIALS = re.compile(r"(?:[A-Z]\.-?)+")
+
+
 def fix_case(name: str) -> str:
-    """A name sent wholly in capitals (SMITH), in the usual case; initials (JB) kept."""
+    """A name sent wholly in capitals (SMITH, MARY ANN), in the usual case, word by word;
+    initials (JB, D. Z., J.-P.) kept."""
     if len(name) > 3 and name == name.upper() and any(c.isalpha() for c in name):
-        return "-".join(part.capitalize() for part in name.title().split("-"))
+        return " ".join(
+            word if INITIALS.fullmatch(word) else "-".join(p.capitalize() for p in word.split("-"))
+            for word in name.split(" ")
+        )
     return name
 
 
@@ -317,7 +326,7 @@ def parts_from_text(text: str) -> list[int]:
 
 def partial_date(parts: list[int]) -> str:
     """The model's partial date: 2014, 2014-08 or 2014-08-15 ("" for none)."""
-    return "-".join(f"{p:02d}" if i else f"{p:04d}" for i, p in enumerate(parts[:3]))
+    return PartialDate.from_parts(parts[:3]).isoformat() if parts else ""
 
 
 def expand_pages(pages: str) -> str:
