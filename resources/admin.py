@@ -25,8 +25,8 @@ from taggit.models import Tag
 from editing.admin import SafeEditingAdmin
 from editing.forms import ConcurrencyForm, NamedRowsInlineFormSet
 
-from . import curation, intake, link_health
-from .models import Creator, Link, LinkHealth, Resource
+from . import curation, intake, link_health, references
+from .models import Creator, Link, LinkHealth, Notice, Resource
 
 
 def already_listed_message(listed: list[Resource]) -> str:
@@ -76,6 +76,44 @@ class LinkInline(admin.TabularInline):
         if health is None:
             return "\u2014"
         return date_format(timezone.localtime(health.checked_at), "j F Y, H:i")
+
+
+class NoticeInline(admin.TabularInline):
+    """What the registries report about the work (``manage.py check_updates``): observed,
+    not edited, so read-only (deleted, the next check would record it again)."""
+
+    model = Notice
+    fields = ["kind", "notice_date", "notice_link", "source", "found"]
+    readonly_fields = ["kind", "notice_date", "notice_link", "source", "found"]
+    extra = 0
+    verbose_name_plural = "notices from its publisher (retractions, corrections)"
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Part of what staff see of a resource, not a model they manage.
+        return request.user.has_perm("resources.view_resource")
+
+    @admin.display(description="date")
+    def notice_date(self, notice: Notice) -> str:
+        return notice.date.display() if notice.date else "not given"
+
+    @admin.display(description="found")
+    def found(self, notice: Notice) -> str:
+        return date_format(timezone.localtime(notice.found_at), "j F Y, H:i")
+
+    @admin.display(description="notice")
+    def notice_link(self, notice: Notice) -> str:
+        if not notice.url:
+            return "\u2014"
+        return format_html('<a href="{}">{}</a>', notice.url, notice.notice_doi or notice.url)
 
 
 class CreatorForm(forms.ModelForm):
@@ -173,6 +211,23 @@ class ReviewFilter(admin.SimpleListFilter):
         return queryset.review_due() if self.value() == "due" else queryset
 
 
+class NoticeFilter(admin.SimpleListFilter):
+    title = "notices"
+    parameter_name = "notices"
+    KINDS = {
+        "retracted": ("Retracted", Notice.RETRACTIONS),
+        "concern": ("Expression of concern", ["expression of concern"]),
+        "corrected": ("Corrected", ["correction"]),
+    }
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(value, label) for value, (label, _) in self.KINDS.items()]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        value = self.value()
+        return queryset.with_notice(self.KINDS[value][1]) if value in self.KINDS else queryset
+
+
 class LinkStateFilter(admin.SimpleListFilter):
     title = "link check"
     parameter_name = "links"
@@ -200,8 +255,8 @@ class ResourceAdmin(SafeEditingAdmin):
     ]
     list_display_links = ["title"]
     list_editable = ["position", "is_published"]
-    list_filter = [StatusFilter, ReviewFilter, LinkStateFilter, "kind", "tags"]
-    # reversion's list template with a link to "Links that need attention".
+    list_filter = [StatusFilter, ReviewFilter, LinkStateFilter, NoticeFilter, "kind", "tags"]
+    # reversion's list template with a link to "Needs attention".
     change_list_template = "admin/resources/resource/change_list.html"
     search_fields = [
         "title",
@@ -215,7 +270,7 @@ class ResourceAdmin(SafeEditingAdmin):
     ]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["addresses", "first_published_at", "created_at", "updated_at"]
-    inlines = [CreatorInline, LinkInline]
+    inlines = [CreatorInline, LinkInline, NoticeInline]
     actions = ["mark_reviewed", "check_links_now", "archive", "return_to_list"]
     # Topics are compared through the tagged items the history follows (taggit's manager
     # is not a plain many-to-many field that reversion-compare can read).
@@ -248,6 +303,11 @@ class ResourceAdmin(SafeEditingAdmin):
             {"fields": ["first_published_at", "created_at", "updated_at"], "classes": ["collapse"]},
         ),
     ]
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> list[type[Any]]:
+        # A resource being added has no notices (nor a form that posts any).
+        inlines = list(super().get_inlines(request, obj))
+        return inlines if obj is not None else [i for i in inlines if i is not NoticeInline]
 
     def get_actions(
         self, request: HttpRequest, action_location: Any = ActionLocation.CHANGE_LIST
@@ -297,15 +357,35 @@ class ResourceAdmin(SafeEditingAdmin):
         done, said = curation.check_links_now(queryset)
         messages.add_message(request, messages.SUCCESS if done else messages.ERROR, said)
 
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        flagged = Resource.objects.under_serious_notice().count()
+        return super().changelist_view(request, {"flagged": flagged, **(extra_context or {})})
+
+    def render_change_form(
+        self, request: HttpRequest, context: dict[str, Any], *args: Any, obj: Any = None,
+        **kwargs: Any,
+    ) -> HttpResponse:  # fmt: skip
+        # The warning at the top of the form: readers are told of it on the resource's page.
+        context["serious_notice"] = obj.serious_notice if obj is not None and obj.pk else None
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
     def get_urls(self) -> list[URLPattern]:
         name = f"{self.opts.app_label}_{self.opts.model_name}"
         view = self.admin_site.admin_view
         return [
             path("links/", view(self.links_view), name=f"{name}_links"),
+            path("import/", view(self.import_view), name=f"{name}_import"),
             path(
                 "add-from-identifiers/",
                 view(self.add_from_identifiers_view),
                 name=f"{name}_add_from_identifiers",
+            ),
+            path(
+                "links/archive/<int:resource_id>/",
+                view(self.archive_view),
+                name=f"{name}_archive_now",
             ),
             path(
                 "links/<int:link_id>/use-new-address/",
@@ -316,17 +396,20 @@ class ResourceAdmin(SafeEditingAdmin):
         ]
 
     def links_view(self, request: HttpRequest) -> HttpResponse:
-        """Needs attention: broken links, permanent moves, titles changed since review."""
+        """Needs attention: retractions and expressions of concern first, then broken links,
+        permanent moves, titles changed since review."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         current = LinkHealth.objects.current().in_list_order()
+        flagged = Resource.objects.under_serious_notice().in_list_order()
         return TemplateResponse(
             request,
             "admin/resources/resource/links.html",
             {
                 **self.admin_site.each_context(request),
-                "title": "Links that need attention",
+                "title": "Needs attention",
                 "opts": self.opts,
+                "flagged": flagged.prefetch_related("notices"),
                 "broken": current.broken(),
                 "moved": current.moved(),
                 "retitled": current.retitled(),
@@ -377,6 +460,27 @@ class ResourceAdmin(SafeEditingAdmin):
             },
         )
 
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Import a reference library: a draft of each record not already on the list."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ImportLibraryForm(request.POST or None, request.FILES or None)
+        report = None
+        if form.is_valid():
+            report = references.import_library(form.cleaned_data["file"], user=request.user)
+            form = ImportLibraryForm()
+        return TemplateResponse(
+            request,
+            "admin/resources/resource/import.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Import a reference library",
+                "opts": self.opts,
+                "form": form,
+                "report": report,
+            },
+        )
+
     @method_decorator(require_POST)
     def use_new_address_view(self, request: HttpRequest, link_id: int) -> HttpResponse:
         link = get_object_or_404(Link.objects.select_related("health", "resource"), pk=link_id)
@@ -388,6 +492,20 @@ class ResourceAdmin(SafeEditingAdmin):
             messages.error(request, problem)
         else:
             messages.success(request, f"“{link.resource}” now links to {link.url} (was {old}).")
+        return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_links"))
+
+    @method_decorator(require_POST)
+    def archive_view(self, request: HttpRequest, resource_id: int) -> HttpResponse:
+        """Archive one resource from "Needs attention" (its retraction then needs none)."""
+        resource = get_object_or_404(Resource, pk=resource_id)
+        if not self.has_change_permission(request, resource):
+            raise PermissionDenied
+        if curation.archive([resource], user=request.user):
+            messages.success(
+                request,
+                f"Archived \u201c{resource}\u201d: it is off the list, and its page stays "
+                "online with the notice. \u201cReturn to the list\u201d undoes it.",
+            )
         return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_links"))
 
     @admin.action(
@@ -465,6 +583,41 @@ class ResourceAdmin(SafeEditingAdmin):
             response = view()
             restore.done = response.status_code == 302
         return response
+
+
+class ImportLibraryForm(forms.Form):
+    file = forms.FileField(
+        label="Reference library",
+        help_text="A file exported from Zotero, EndNote or Mendeley: RIS (.ris), BibTeX (.bib) "
+        f"or CSL-JSON (.json), up to {references.MAX_BYTES // 2**20} MB. Each record not "
+        "already on the list becomes a draft.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".ris,.bib,.json"}),
+    )
+
+    def clean_file(self) -> references.Library:
+        """The file, read: a file that cannot be read is refused here, with the reason."""
+        upload = self.cleaned_data["file"]
+        if upload.size > references.MAX_BYTES:
+            raise forms.ValidationError(
+                f"{upload.name} is {upload.size / 2**20:.1f} MB: the largest library the site "
+                f"imports is {references.MAX_BYTES // 2**20} MB. Export a smaller collection."
+            )
+        extension = upload.name.rpartition(".")[2].lower()
+        if extension not in references.FORMATS:
+            raise forms.ValidationError(
+                f"{upload.name} is not a .ris, .bib or .json file. {references.EXPECTED}"
+            )
+        try:
+            library = references.read(upload.read(), upload.name)
+        except references.Unreadable as error:
+            raise forms.ValidationError(str(error)) from None
+        if len(library.references) > references.MAX_RECORDS_AT_ONCE:
+            raise forms.ValidationError(
+                f"{upload.name} holds {len(library.references):,} records; the admin imports "
+                f"up to {references.MAX_RECORDS_AT_ONCE} at a time. Export a smaller "
+                "collection, or import this one with manage.py import_references."
+            )
+        return library
 
 
 class MergeTopicsForm(forms.Form):

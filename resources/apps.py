@@ -28,10 +28,11 @@ class ResourcesConfig(AppConfig):
         from spm_site import pagecache
 
         from . import signals
-        from .models import Creator, FormerSlug, Link, Resource, TaggedResource
+        from .models import Creator, FormerSlug, Link, Notice, Resource, TaggedResource
 
         signals.connect()
         # What the list, the resource pages, the catalogue and the feeds show. Link health
-        # retires the pages itself, and only when what they show changes.
-        pagecache.watch(Resource, Link, Creator, FormerSlug, TaggedResource, Tag)
+        # retires the pages itself, and only when what they show changes. A notice (a
+        # retraction) is on the resource's page and its list entry, recorded or deleted.
+        pagecache.watch(Resource, Link, Creator, FormerSlug, TaggedResource, Tag, Notice)
         post_migrate.connect(fill_search_index, sender=self)

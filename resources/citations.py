@@ -36,7 +36,7 @@ from django.utils.safestring import SafeString, mark_safe
 from spm_site.public_urls import absolute_url
 
 from .kinds import KIND_TYPES
-from .models import Creator, Resource
+from .models import Creator, Notice, Resource, notice_words
 from .partial_dates import PartialDate
 
 CslRecord = dict[str, Any]
@@ -89,10 +89,40 @@ def csl_record(resource: Resource) -> CslRecord:
         # reviewed the resource, or else the day staff last changed its entry.
         accessed = resource.last_reviewed_on or timezone.localdate(resource.updated_at)
         record["accessed"] = {"date-parts": [[accessed.year, accessed.month, accessed.day]]}
-    # Where SPM recommends it: a reference manager keeps this with the item.
+    # Where SPM recommends it: a reference manager keeps this with the item, and, first,
+    # that it was retracted (or is under an expression of concern), with the notice.
     page = absolute_url(resource.get_absolute_url())
     record["note"] = f"Recommended by the Society for Participatory Medicine: {page}"
+    notices = resource.notices_shown
+    if notices:
+        # CSL-JSON keeps what has no variable of its own in "custom"; JSON-LD reads it.
+        record["custom"] = {"notices": [notice_record(notice) for notice in notices]}
+    serious = resource.serious_notice
+    if serious is not None:
+        if serious.words.csl_status:
+            record["status"] = serious.words.csl_status
+        where = f" (notice: {serious.url})" if serious.url else ""
+        record["note"] = f"{serious.headline}{where}. {record['note']}"
     return record
+
+
+def notice_record(notice: Notice) -> dict[str, Any]:
+    """A notice about the work, in CSL-JSON's words for its fields."""
+    found: dict[str, Any] = {"type": notice.kind, "serious": notice.is_serious}
+    if notice.date:
+        found["issued"] = {"date-parts": [notice.date.parts]}
+    if notice.notice_doi:
+        found["DOI"] = notice.notice_doi
+    if notice.url:
+        found["URL"] = notice.url
+    if notice.source:
+        found["source"] = notice.source
+    return found
+
+
+def record_notices(record: CslRecord) -> list[dict[str, Any]]:
+    """The notices about the record's work, worst first."""
+    return list(record.get("custom", {}).get("notices", []))
 
 
 def record_date(record: CslRecord, key: str = "issued") -> PartialDate | None:
@@ -136,7 +166,9 @@ class CitationStyles:
         }
 
     def render(self, record: CslRecord, key: str, output: Any) -> str:
-        bibliography = CitationStylesBibliography(self.styles[key], CiteProcJSON([record]), output)
+        # "custom" is CSL-JSON's, not a variable any style reads (citeproc-py warns of it).
+        item = {name: value for name, value in record.items() if name != "custom"}
+        bibliography = CitationStylesBibliography(self.styles[key], CiteProcJSON([item]), output)
         bibliography.register(Citation([CitationItem(record["id"])]))
         text = str(bibliography.bibliography()[0])
         # AMA is a numbered style: the reference stands alone here, without its number.
@@ -151,7 +183,10 @@ class CitationStyles:
             if first:
                 text = text[: first.end()] + again.sub("", text[first.end() :], count=1)
         # citeproc-py does not fold a period into the ! or ? that ends a title.
-        return re.sub(r"([!?])((?:</[a-z]+>)*)\.", r"\1\2", text)
+        text = re.sub(r"([!?])((?:</[a-z]+>)*)\.", r"\1\2", text)
+        if key == "ama":
+            text = with_notice_cited(text, record)
+        return text
 
     def cite(self, record: CslRecord) -> list[StyledCitation]:
         """AMA and APA for the record, rendered once per distinct record, then cached.
@@ -186,6 +221,24 @@ class CitationStyles:
 
 
 citation_styles = CitationStyles()
+
+
+def with_notice_cited(text: str, record: CslRecord) -> str:
+    """AMA's reference with the retraction (or expression of concern) cited after it, as
+    AMA and NLM cite a retracted article: "... Retraction in: doi:10.1000/notice". (APA's
+    own style marks the work "(Retracted)" from the record's status.)"""
+    serious = next((n for n in record_notices(record) if n["serious"]), None)
+    if serious is None:
+        return text
+    words = notice_words(serious["type"])
+    if "DOI" in serious:
+        cited = f"{words.name} in: doi:{serious['DOI']}"
+    elif "URL" in serious:
+        cited = f"{words.name} in: {serious['URL']}"
+    else:
+        cited = f"{words.state or words.name}."
+    # AMA ends a reference with a period, or with its DOI or address, which take none.
+    return f"{text} {cited}"
 
 
 def html_escaped(value: Any) -> Any:

@@ -46,7 +46,7 @@ def change_each(resources: Iterable[Resource], change: Callable[[Resource], str]
 
 def accept_current_titles(resources: Iterable[Resource]) -> None:
     """A review accepts the titles the resources' pages have now: a later change of title is
-    what "Links that need attention" reports."""
+    what "Needs attention" reports."""
     link_health.accept_titles(Link.objects.filter(resource__in=list(resources)))
 
 

@@ -13,9 +13,16 @@ from django.utils.safestring import SafeString, mark_safe
 
 from spm_site.public_urls import absolute_url
 
-from .citations import CslRecord, csl_record, inverted_name, page_range, record_date
+from .citations import (
+    CslRecord,
+    csl_record,
+    inverted_name,
+    page_range,
+    record_date,
+    record_notices,
+)
 from .kinds import KIND_TYPES
-from .models import Resource
+from .models import NOTICE_KINDS, Resource, notice_words
 
 SOCIETY = {
     "@type": "Organization",
@@ -95,6 +102,28 @@ def resource_json_ld(resource: Resource, record: CslRecord | None = None) -> dic
         data["isbn"] = record["ISBN"]
     if "keyword" in record:
         data["keywords"] = record["keyword"].split(", ")
+    if "status" in record:
+        data["creativeWorkStatus"] = SCHEMA_STATUS.get(record["status"], record["status"])
+    # A retraction or a correction is a ``correction`` of the work (COPE: retraction is how
+    # the literature is corrected); an expression of concern only a ``comment`` on it.
+    for notice in record_notices(record):
+        prop = notice_words(notice["type"]).schema_property
+        data.setdefault(prop, []).append(notice_json_ld(notice))
+    return data
+
+
+# CSL's status of a retracted work, in schema.org's words (creativeWorkStatus is free text).
+SCHEMA_STATUS = {w.csl_status: w.schema_status for w in NOTICE_KINDS.values() if w.csl_status}
+
+
+def notice_json_ld(notice: dict[str, Any]) -> dict[str, Any]:
+    words = notice_words(notice["type"])
+    kind = "CorrectionComment" if words.schema_property == "correction" else "Comment"
+    data: dict[str, Any] = {"@type": kind, "name": words.name}
+    if "URL" in notice:
+        data["url"] = notice["URL"]
+    if issued := record_date(notice):
+        data["datePublished"] = issued.isoformat()
     return data
 
 

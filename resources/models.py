@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -104,7 +105,17 @@ class ResourceQuerySet(models.QuerySet["Resource"]):
     def with_list_details(self) -> ResourceQuerySet:
         """Everything the list and detail pages show, in a fixed number of queries."""
         links = models.Prefetch("links", queryset=Link.objects.select_related("health"))
-        return self.prefetch_related(links, "tags", "creators")
+        return self.prefetch_related(links, "tags", "creators", "notices")
+
+    def under_serious_notice(self) -> ResourceQuerySet:
+        """Not archived, and retracted or under an expression of concern: what staff must
+        deal with (archiving it is dealing with it)."""
+        flagged = Notice.objects.serious().values("resource_id")
+        return self.filter(archived_at__isnull=True, pk__in=flagged)
+
+    def with_notice(self, kinds: list[str]) -> ResourceQuerySet:
+        """Resources with a notice of one of ``kinds`` (archived ones too)."""
+        return self.filter(pk__in=Notice.objects.filter(kind__in=kinds).values("resource_id"))
 
     @staticmethod
     def before_q(resource: Resource) -> Q:
@@ -451,6 +462,25 @@ class Resource(VersionedModel):  # type: ignore[django-manager-missing]
         return self.summary
 
     @property
+    def notices_shown(self) -> list[Notice]:
+        """The notices about the work, worst first, each once: two registries reporting the
+        same retraction (same kind, same date) make one line (uses prefetched notices)."""
+        shown: list[Notice] = []
+        for notice in sorted(self.notices.all(), key=Notice.rank):
+            if not any(
+                kept.kind == notice.kind and (kept.issued == notice.issued or not notice.issued)
+                for kept in shown
+            ):
+                shown.append(notice)
+        return shown
+
+    @property
+    def serious_notice(self) -> Notice | None:
+        """The retraction (or else the expression of concern) readers must be told of."""
+        worst = next(iter(self.notices_shown), None)
+        return worst if worst is not None and worst.is_serious else None
+
+    @property
     def byline(self) -> str:
         """Who made it, as a reader expects: built from the creators (uses prefetched ones)."""
         creators = list(self.creators.all())
@@ -748,10 +778,77 @@ class LinkHealth(models.Model):
         return str(self.get_state_display())
 
 
+@dataclass(frozen=True)
+class NoticeWords:
+    """How the site speaks of one kind of notice, and how citations and JSON-LD mark it."""
+
+    name: str  # the notice: "Retraction"
+    state: str  # the work since: "Retracted" (as in "Retracted on 4 June 2020")
+    meaning: str = ""  # for readers of its page: what the notice means for them
+    csl_status: str = ""  # CSL's ``status`` of the work ("retracted"), when it has one
+    schema_status: str = ""  # schema.org's creativeWorkStatus ("Retracted")
+    # schema.org: a notice that corrects the record is a ``correction``; one that only warns
+    # readers (an expression of concern) a ``comment``.
+    schema_property: str = "correction"
+    about: str = "of"  # "a retraction of", "an expression of concern about"
+
+
+# The kinds lookup.Update reports, worst first; any other kind is spoken of by its own name.
+NOTICE_KINDS = {
+    "retraction": NoticeWords(
+        "Retraction",
+        "Retracted",
+        "Its publisher has retracted this work; the notice says why.",
+        csl_status="retracted",
+        schema_status="Retracted",
+    ),
+    "withdrawal": NoticeWords(
+        "Withdrawal",
+        "Withdrawn",
+        "Its publisher has withdrawn this work; the notice says why.",
+        csl_status="withdrawn",
+        schema_status="Withdrawn",
+    ),
+    "removal": NoticeWords(
+        "Removal",
+        "Removed by its publisher",
+        "Its publisher has removed this work; the notice says why.",
+        csl_status="removed",
+        schema_status="Removed",
+    ),
+    "partial retraction": NoticeWords(
+        "Partial retraction",
+        "Partly retracted",
+        "Its publisher has retracted part of this work; the notice says which part and why.",
+        csl_status="partially retracted",
+        schema_status="Partially retracted",
+    ),
+    "expression of concern": NoticeWords(
+        "Expression of concern",
+        "Expression of concern issued",
+        "Its publisher has told readers of serious concerns about this work; the notice "
+        "says what they are.",
+        schema_property="comment",
+        about="about",
+    ),
+    "correction": NoticeWords("Correction", "Corrected"),
+}
+
+
+def notice_words(kind: str) -> NoticeWords:
+    """The words for ``kind``; a kind the table lacks ("new version", "addendum") is named
+    as it is, and only commented on, never taken for a correction."""
+    return NOTICE_KINDS.get(kind) or NoticeWords(kind.capitalize(), "", schema_property="comment")
+
+
 class NoticeQuerySet(models.QuerySet["Notice"]):
     def serious(self) -> NoticeQuerySet:
         """Retractions, withdrawals and expressions of concern: what readers must be told."""
         return self.filter(kind__in=Notice.SERIOUS)
+
+    def retractions(self) -> NoticeQuerySet:
+        """Notices that take the work back, whole or in part."""
+        return self.filter(kind__in=Notice.RETRACTIONS)
 
 
 class Notice(models.Model):
@@ -760,6 +857,7 @@ class Notice(models.Model):
     Crossref or PubMed; observed, not edited, so it stays out of the resource's history."""
 
     SERIOUS = ["retraction", "partial retraction", "withdrawal", "removal", "expression of concern"]
+    RETRACTIONS = ["retraction", "partial retraction", "withdrawal", "removal"]
 
     resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="notices")
     kind = models.CharField(max_length=40, help_text="retraction, correction, ...")
@@ -801,6 +899,32 @@ class Notice(models.Model):
     def url(self) -> str:
         """Where a reader can read the notice."""
         return self.notice_url or (f"https://doi.org/{self.notice_doi}" if self.notice_doi else "")
+
+    @property
+    def words(self) -> NoticeWords:
+        return notice_words(self.kind)
+
+    @property
+    def headline(self) -> str:
+        """What readers are told: "Retracted on 4 June 2020", "Retracted in 2020", or
+        "Retracted" when the registry gives no date."""
+        state = self.words.state or self.words.name
+        when = self.date
+        if when is None:
+            return state
+        return f"{state} {'on' if when.day else 'in'} {when.display()}"
+
+    def rank(self) -> tuple[Any, ...]:
+        """Worst kind first; of one kind, the best documented (dated, with a DOI) first."""
+        kinds = list(NOTICE_KINDS)
+        return (
+            kinds.index(self.kind) if self.kind in kinds else len(kinds),
+            not self.issued,
+            not self.notice_doi,
+            not self.notice_url,
+            self.issued,
+            self.pk or 0,
+        )
 
 
 # Tag names are part of what a restore brings back.

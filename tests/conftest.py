@@ -24,7 +24,7 @@ from taggit.models import Tag
 import outbound
 from principles.models import Principle, TextBlock
 from resources import link_health
-from resources.models import Creator, Link, Resource
+from resources.models import Creator, Link, Notice, Resource
 from spm_site.wsgi import application
 from tests.registry_records import stock
 from tests.standins import Registries, loopback_only, registries
@@ -278,8 +278,17 @@ def public_pages(seeded: None, make_resource: Callable[..., Resource]) -> list[P
         archived_at=timezone.now(),
         superseded_by=Resource.objects.get(slug="opennotes"),
     )
+    # A retracted resource: its mark in the list and the warning on its page are checked too.
+    Notice.objects.create(
+        resource=Resource.objects.get(slug="resource-1"),
+        kind="retraction",
+        issued="2020-06-04",
+        notice_doi="10.5555/retraction.2020.1",
+        source="Retraction Watch (through Crossref)",
+    )
     topics = Tag.objects.order_by("slug").values_list("slug", flat=True)
-    # Each resource of the seed; a generated one and an archived one stand for the rest.
+    # Each resource of the seed; a generated one (retracted) and an archived one stand for
+    # the rest.
     details = [*CLIENT_ORDER, "resource-1", "retired-guide"]
     return [
         PublicPage("/"),

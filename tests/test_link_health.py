@@ -485,7 +485,7 @@ def test_the_export_leaves_out_link_health(site, linked, tmp_path):
         assert before == (tmp_path / "after" / name).read_bytes()
 
 
-# Staff: the admin list, its filter, "Check links now" and "Links that need attention"
+# Staff: the admin list, its filter, "Check links now" and "Needs attention"
 
 ADMIN = "/admin/resources/resource/"
 ATTENTION = "/admin/resources/resource/links/"

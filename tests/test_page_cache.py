@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from taggit.models import Tag
 
 from principles.models import Principle, TextBlock
-from resources.models import Creator, FormerSlug, Link, Resource, TaggedResource
+from resources.models import Creator, FormerSlug, Link, Notice, Resource, TaggedResource
 from spm_site import pagecache
 from tests.conftest import Answer, submit, through_site
 
@@ -129,7 +129,7 @@ CHANGES: list[tuple[Callable[[Any], str], str]] = [
 
 def test_each_app_registers_the_models_its_public_pages_show() -> None:
     assert pagecache.watched() == {
-        Resource, Link, Creator, FormerSlug, TaggedResource, Tag, Principle, TextBlock,
+        Resource, Link, Creator, FormerSlug, TaggedResource, Tag, Notice, Principle, TextBlock,
     }  # fmt: skip
 
 

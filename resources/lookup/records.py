@@ -193,10 +193,17 @@ def is_et_al(name: str) -> bool:
     return bool(ET_AL.match(name.strip()))
 
 
+INITIALS = re.compile(r"(?:[A-Z]\.-?)+")
+
+
 def fix_case(name: str) -> str:
-    """A name sent wholly in capitals (SMITH), in the usual case; initials (JB) kept."""
+    """A name sent wholly in capitals (SMITH, MARY ANN), in the usual case, word by word;
+    initials (JB, D. Z., J.-P.) kept."""
     if len(name) > 3 and name == name.upper() and any(c.isalpha() for c in name):
-        return "-".join(part.capitalize() for part in name.title().split("-"))
+        return " ".join(
+            word if INITIALS.fullmatch(word) else "-".join(p.capitalize() for p in word.split("-"))
+            for word in name.split(" ")
+        )
     return name
 
 

@@ -4,6 +4,7 @@ and import_references decide what to keep)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +14,7 @@ from ..identifiers import isbn13
 from ..kinds import kind_for_csl
 from ..models import Creator, Link, Resource
 from .outcomes import Found
-from .records import CslName, Update, partial_date
+from .records import CslName, CslRecord, Update, partial_date
 
 # CSL-JSON variable: Resource field.
 FIELDS = {
@@ -87,8 +88,7 @@ def creator(name: CslName, role: str, position: int, warnings: list[str]) -> dic
     return values
 
 
-def links(found: Found, kind_label: str) -> list[SuggestedLink]:
-    record = found.record
+def links(record: CslRecord, kind_label: str) -> list[SuggestedLink]:
     offered: list[SuggestedLink] = []
     landing = str(record.get("URL", ""))
     if landing and "doi.org/" not in landing:
@@ -130,12 +130,25 @@ LINK_LABELS = {
 
 
 def suggest(found: Found) -> Suggestion:
-    record = found.record
+    """The looked-up record, each field remembering the registry it came from."""
+    return suggest_record(found.record, found.provenance, found.updates)
+
+
+def suggest_record(
+    record: CslRecord, source: str | Mapping[str, str], updates: Iterable[Update] = ()
+) -> Suggestion:
+    """A CSL-JSON record in the site's vocabulary. ``source`` names where it came from:
+    one name for the whole record (an imported file), or one per CSL variable (a lookup
+    that asked several registries)."""
+
+    def origin(variable: str) -> str:
+        return source.get(variable, "") if isinstance(source, Mapping) else source
+
     warnings: list[str] = []
     csl_type = str(record.get("type", "document"))
     kind = kind_for_csl(csl_type)
     values: dict[str, str] = {"kind": str(kind)}
-    provenance: dict[str, str] = {"kind": found.provenance.get("type", "")}
+    provenance: dict[str, str] = {"kind": origin("type")}
     for variable, name in FIELDS.items():
         value = str(record.get(variable, "") or "").strip()
         if not value:
@@ -148,11 +161,11 @@ def suggest(found: Found) -> Suggestion:
         if name == "pmid" and not value.isdigit():
             continue
         values[name] = fitted(value, Resource, name, warnings)
-        provenance[name] = found.provenance.get(variable, "")
+        provenance[name] = origin(variable)
     parts = record.get("issued", {}).get("date-parts", [[]])[0]
     if parts and 1800 <= parts[0] <= 2200:
         values["issued"] = partial_date(parts)
-        provenance["issued"] = found.provenance.get("issued", "")
+        provenance["issued"] = origin("issued")
     elif parts:
         warnings.append(f"The year {parts[0]} is outside the years a resource may have.")
     role_of_authors = Creator.Role.PRESENTER if csl_type == "speech" else Creator.Role.AUTHOR
@@ -160,16 +173,14 @@ def suggest(found: Found) -> Suggestion:
     people += [(name, str(Creator.Role.EDITOR)) for name in record.get("editor", [])]
     creators = [creator(name, role, n, warnings) for n, (name, role) in enumerate(people, 1)]
     if creators:
-        provenance["creators"] = found.provenance.get("author") or found.provenance.get(
-            "editor", ""
-        )
+        provenance["creators"] = origin("author") or origin("editor")
     return Suggestion(
         fields=values,
         creators=creators,
-        links=links(found, LINK_LABELS.get(csl_type, "Open the page")),
+        links=links(record, LINK_LABELS.get(csl_type, "Open the page")),
         abstract=str(record.get("abstract", "")),
         topics=[str(s) for s in record.get("subject", [])],
-        updates=found.updates,
+        updates=tuple(updates),
         provenance={k: v for k, v in provenance.items() if v},
         warnings=warnings,
     )

@@ -108,7 +108,7 @@ def test_links_that_need_attention_fit_the_screen(
     page.fill("#id_username", "staff")
     page.fill("#id_password", "a long enough passphrase")
     page.click("input[type=submit]")
-    expect(page.get_by_role("heading", name="Links that need attention")).to_be_visible()
+    expect(page.get_by_role("heading", name="Needs attention", exact=True)).to_be_visible()
     page.screenshot(path=tmp_path / f"needs-attention-{width}.png", full_page=True)
 
     expect(page.locator("#broken tbody tr")).to_have_count(1)
