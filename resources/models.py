@@ -416,10 +416,7 @@ class Resource(VersionedModel):  # type: ignore[django-manager-missing]
     @property
     def date(self) -> PartialDate | None:
         """The publication date, as precisely as it is known."""
-        try:
-            return PartialDate.parse(self.issued) if self.issued else None
-        except ValueError:
-            return None
+        return PartialDate.of(self.issued)
 
     @property
     def year(self) -> int | None:
@@ -890,10 +887,7 @@ class Notice(models.Model):
 
     @property
     def date(self) -> PartialDate | None:
-        try:
-            return PartialDate.parse(self.issued) if self.issued else None
-        except ValueError:
-            return None
+        return PartialDate.of(self.issued)
 
     @property
     def url(self) -> str:

@@ -31,6 +31,14 @@ class PartialDate:
         return cls(year, month, day)
 
     @classmethod
+    def of(cls, value: str) -> PartialDate | None:
+        """``value`` read as a partial date; None when it is empty or not one."""
+        try:
+            return cls.parse(value) if value else None
+        except ValueError:
+            return None
+
+    @classmethod
     def from_parts(cls, parts: list[int]) -> PartialDate:
         """From CSL's date-parts: [year], [year, month] or [year, month, day]."""
         year, *rest = parts
