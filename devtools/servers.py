@@ -99,14 +99,39 @@ def serving(
 @contextmanager
 def running_site(extra_env: dict[str, str] | None = None) -> Iterator[int]:
     """gunicorn with gunicorn.conf.py and production settings on a seeded copy of the site."""
+    with running_gunicorn(extra_env) as (port, _):
+        yield port
+
+
+@contextmanager
+def running_gunicorn(
+    extra_env: dict[str, str] | None = None, seed_env: dict[str, str] | None = None
+) -> Iterator[tuple[int, subprocess.Popen]]:
+    """As running_site, with the gunicorn master's process (to signal it). ``seed_env``
+    migrates and seeds another way to the database than the site's (past a proxy)."""
     with tempfile.TemporaryDirectory() as directory:
         port = free_port()
         env = {**production_env(Path(directory) / "db.sqlite3", port), **(extra_env or {})}
-        manage(env, "migrate", "--no-input")
-        manage(env, "seed")
+        manage({**env, **(seed_env or {})}, "migrate", "--no-input")
+        manage({**env, **(seed_env or {})}, "seed")
         command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"]
-        with serving(command, port, "gunicorn", seconds=30, cwd=settings.BASE_DIR, env=env):
-            yield port
+        with serving(
+            command, port, "gunicorn", seconds=30, cwd=settings.BASE_DIR, env=env
+        ) as server:
+            yield port, server
+
+
+def workers_of(master: int) -> set[int]:
+    """The process ids of a gunicorn master's workers (its children), from /proc."""
+    children = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # gone while we looked
+        if int(fields[1]) == master:
+            children.add(int(stat.parent.name))
+    return children
 
 
 # One nginx worker, every file it writes kept in ``directory`` (it runs as any user).
