@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 
@@ -119,6 +120,28 @@ def running_gunicorn(
             command, port, "gunicorn", seconds=30, cwd=settings.BASE_DIR, env=env
         ) as server:
             yield port, server
+
+
+@contextmanager
+def scratch_postgres(url: str) -> Iterator[str]:
+    """A database made on the PostgreSQL server of ``url`` for one run, dropped after."""
+    import psycopg
+
+    name = f"spm_scratch_{secrets.token_hex(4)}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def through(url: str, port: int) -> str:
+    """``url`` (a database's or Redis's) with its host and port replaced by 127.0.0.1:port."""
+    parts = urlsplit(url)
+    user = parts.netloc.rpartition("@")[0]
+    return urlunsplit(parts._replace(netloc=f"{user}@{HOST}:{port}" if user else f"{HOST}:{port}"))
 
 
 def workers_of(master: int) -> set[int]:

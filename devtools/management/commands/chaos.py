@@ -1,17 +1,15 @@
 import os
-import secrets
 import signal
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from devtools.faultproxy import FaultProxy, proxy_to
 from devtools.load import HEADER, Load
-from devtools.servers import running_gunicorn, workers_of
+from devtools.servers import running_gunicorn, scratch_postgres, through, workers_of
 
 # Cached pages, pages made afresh (a new search each time would need the database), and the
 # health checks: what a load balancer and visitors ask while parts fail.
@@ -25,27 +23,6 @@ PAGES = [
     "/resources/opennotes/citation.ris",
     "/healthz",
 ]
-
-
-@contextmanager
-def scratch_postgres(url: str) -> Iterator[str]:
-    import psycopg
-
-    name = f"spm_chaos_{secrets.token_hex(4)}"
-    with psycopg.connect(url, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    try:
-        yield urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(url, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
-def through(url: str, proxy: FaultProxy) -> str:
-    parts = urlsplit(url)
-    netloc = parts.netloc.rpartition("@")[0]
-    netloc = f"{netloc}@127.0.0.1:{proxy.port}" if netloc else f"127.0.0.1:{proxy.port}"
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 class Command(BaseCommand):
@@ -83,8 +60,8 @@ class Command(BaseCommand):
                 pg = stack.enter_context(proxy_to("127.0.0.1", postgres.port or 5432))
                 cache = stack.enter_context(proxy_to("127.0.0.1", redis.port or 6379))
                 env = {
-                    "DATABASE_URL": through(database, pg),
-                    "REDIS_URL": through(options["redis"], cache),
+                    "DATABASE_URL": through(database, pg.port),
+                    "REDIS_URL": through(options["redis"], cache.port),
                     "WEB_CONCURRENCY": "2",
                 }
                 port, master = stack.enter_context(
