@@ -30,7 +30,7 @@ LIST_HEIGHT = 640
 RESOURCE_HEIGHT = 280
 # How many resources the embedded list shows before it links to the rest: WordPress gives
 # a frame at most 1000 pixels.
-LIST_LENGTH = 5
+LIST_LENGTH = 3
 
 
 @dataclass(frozen=True)
