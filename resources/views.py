@@ -259,7 +259,7 @@ def oembed(request: HttpRequest) -> JsonResponse:
     """/oembed?url=<the list's or a resource's address>&format=json&maxwidth=&maxheight=:
     the oEmbed answer that WordPress (or any consumer) embeds. Open data: any site's
     scripts may read it too."""
-    if request.GET.get("format", "json") != "json":
+    if (request.GET.get("format") or "json") != "json":
         # oEmbed's answer for a format not offered; WordPress then asks for JSON.
         return oembed_error("Only format=json is offered.", 501)
     url = request.GET.get("url", "")

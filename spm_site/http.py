@@ -40,8 +40,8 @@ def embeddable(view: Callable[..., Any]) -> Callable[..., Any]:
     """A page other sites may frame: only those in settings.EMBED_ALLOWED_ORIGINS (the CSP's
     frame-ancestors; none when it is empty), instead of no one as for every other page.
 
-    Such a page may be loaded by a document of another origin (a sandboxed frame's origin is
-    opaque), so it is also marked as a resource any site may load.
+    It also says any site may load it (Cross-Origin-Resource-Policy), which a host page that
+    sets Cross-Origin-Embedder-Policy requires of every frame it holds.
     """
 
     @wraps(view)

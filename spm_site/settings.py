@@ -432,12 +432,15 @@ CROSS_ORIGIN_STATIC = ["css/embed.css", "js/embed.js"]
 
 def origin(value: str, name: str) -> str:
     """scheme://host[:port], as a browser names the origin of a page (lowercased)."""
+    malformed = ImproperlyConfigured(
+        f"{name} must list origins like https://participatorymedicine.org (scheme, host and "
+        f"port if any; no path), separated by commas, not {value!r}."
+    )
     parts = urlsplit(value)
     try:
         port = parts.port
     except ValueError:
-        port = None
-        parts = parts._replace(netloc="")
+        raise malformed from None
     if (
         parts.scheme not in {"http", "https"}
         or not parts.hostname
@@ -448,10 +451,7 @@ def origin(value: str, name: str) -> str:
         or parts.fragment
         or value.endswith(("?", "#"))
     ):
-        raise ImproperlyConfigured(
-            f"{name} must list origins like https://participatorymedicine.org (scheme, host "
-            f"and port if any; no path), separated by commas, not {value!r}."
-        )
+        raise malformed
     host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
     return f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
 

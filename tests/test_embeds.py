@@ -10,6 +10,8 @@ import lxml.html
 import pytest
 from django.test import Client
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from resources.models import Notice, Resource
 
@@ -190,6 +192,33 @@ def test_a_request_the_endpoint_cannot_answer_says_why(
     response = client.get(f"/oembed?{query}")
     assert response.status_code == status
     assert response.json()["error"].startswith(error)
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    url=st.one_of(
+        st.text(max_size=60),
+        st.builds(lambda tail: f"{SITE}/{tail}", st.text(max_size=40)),
+        st.builds(lambda tail: f"{SITE}/resources/{tail}/", st.text(max_size=30)),
+        st.builds(lambda tail: f"{SITE}/r/{tail}/", st.text(max_size=25)),
+    ),
+    limit=st.text(max_size=12),
+    form=st.sampled_from(["json", "xml", "", "JSON"]),
+)
+def test_fuzzed_oembed_requests_never_get_a_500(seeded, site_url, url, limit, form):
+    client = Client(raise_request_exception=False)
+    try:
+        response = client.get(
+            "/oembed", {"url": url, "maxwidth": limit, "maxheight": limit, "format": form}
+        )
+    except (UnicodeEncodeError, ValueError):
+        return  # the test client itself cannot build this request: no server would see it
+    assert response.status_code in {200, 400, 404, 501}, (url, limit, form)
+    assert "error" in response.json() or response.json()["type"] == "rich"
 
 
 def test_the_answer_is_kept_by_the_page_cache(seeded, site_url):
