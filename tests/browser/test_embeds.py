@@ -230,6 +230,14 @@ def test_the_embedded_list_on_an_allowed_host(page: Page, whole_site, hosts, see
     expect(frame).to_have_attribute("height", str(max(200, content)))
     page.screenshot(path=f"/tmp/embed-list-{width}.png", full_page=True)
 
+    # Narrower (a phone turned, a window resized): the frame says its new height.
+    page.set_viewport_size({"width": 320, "height": 900})
+    page.wait_for_function(
+        "h => window.embedHeights.length > 1 && window.embedHeights.at(-1) > h", arg=content
+    )
+    taller = inside.locator("html").evaluate("e => Math.ceil(e.getBoundingClientRect().height)")
+    expect(frame).to_have_attribute("height", str(min(1000, max(200, taller))))
+
 
 @pytest.mark.parametrize("width", [390, 1280])
 def test_an_embed_on_a_host_not_allowed_is_refused(page: Page, whole_site, hosts, seeded, width):
