@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from spm_site.http import read_only
+from spm_site.http import embeddable, read_only
 
 from . import feeds, views
 
@@ -27,4 +27,11 @@ urlpatterns = [
     path("handout/", read_only(views.handout), name="handout"),
     path("feeds/resources.atom", read_only(feeds.LatestResourcesFeed()), name="feed"),
     path("feeds/tags/<slug:tag>.atom", read_only(feeds.TagFeed()), name="tag-feed"),
+    path("oembed", read_only(views.oembed), name="oembed"),
+    path("embed/", read_only(embeddable(views.embed_list)), name="embed-list"),
+    path(
+        "embed/resources/<slug:slug>/",
+        read_only(embeddable(views.embed_resource)),
+        name="embed",
+    ),
 ]

@@ -3,8 +3,16 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+    QueryDict,
+)
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.functional import cached_property
 from django.views.decorators.cache import cache_control
@@ -15,7 +23,7 @@ from principles.models import Principle, TextBlock
 from spm_site import pagecache
 from spm_site.public_urls import absolute_url
 
-from . import cards, citations, linked_data, sharing
+from . import cards, citations, embeds, linked_data, sharing
 from .catalogue import SORTS, Choices, find
 from .models import Resource, ResourceQuerySet
 from .pagination import pagination
@@ -63,6 +71,7 @@ class ResourceListView(ListView):
         page = context["page_obj"]
         number = f"?page={page.number}" if page.number > 1 else ""
         context["canonical_url"] = absolute_url(self.request.path + number)
+        context["oembed_url"] = embeds.discovery_url(absolute_url(self.request.path))
         context["pagination"] = pagination(
             page, lambda n: f"?page={n}" if n > 1 else self.request.path, "Pages of the list"
         )
@@ -121,6 +130,11 @@ class ResourceDetailView(DetailView):
             page_title=resource.title,
             page_description=resource.summary,
             canonical_url=absolute_url(resource.get_absolute_url()),
+            oembed_url=(
+                embeds.discovery_url(absolute_url(resource.get_absolute_url()))
+                if resource.is_published
+                else ""
+            ),
             og_type=resource.types.open_graph,
             share_image=sharing.preview_image(resource),
             short_url=share.short_url,
@@ -221,5 +235,93 @@ def catalogue(request: HttpRequest, tag: str | None = None) -> HttpResponse:
             "canonical_url": absolute_url(path + choices.query()),
             # A search is for the reader; a topic page is worth a search engine's time.
             "noindex": bool(choices.q),
+        },
+    )
+
+
+def oembed_error(message: str, status: int) -> JsonResponse:
+    response = JsonResponse({"error": message}, status=status)
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def pixels(query: QueryDict, name: str) -> int | None:
+    """A maxwidth or maxheight: a whole number of pixels above 0, or None when not given."""
+    value = query.get(name, "").strip()
+    if not value:
+        return None
+    if not value.isdecimal() or not 0 < int(value) < 100_000:
+        raise ValueError(f"{name} must be a whole number of pixels, such as 600, not {value!r}.")
+    return int(value)
+
+
+def oembed(request: HttpRequest) -> JsonResponse:
+    """/oembed?url=<the list's or a resource's address>&format=json&maxwidth=&maxheight=:
+    the oEmbed answer that WordPress (or any consumer) embeds. Open data: any site's
+    scripts may read it too."""
+    if (request.GET.get("format") or "json") != "json":
+        # oEmbed's answer for a format not offered; WordPress then asks for JSON.
+        return oembed_error("Only format=json is offered.", 501)
+    url = request.GET.get("url", "")
+    if not url.strip():
+        return oembed_error(
+            f"Give the address of the list or of a resource as url, for example "
+            f"?url={settings.SITE_URL}/.",
+            400,
+        )
+    try:
+        maxwidth, maxheight = pixels(request.GET, "maxwidth"), pixels(request.GET, "maxheight")
+    except ValueError as error:
+        return oembed_error(str(error), 400)
+    target = embeds.target_for(url)
+    if target is None:
+        return oembed_error(
+            f"Nothing to embed at {url[:300]!r}: only the list ({settings.SITE_URL}/) and "
+            f"the pages of published resources ({settings.SITE_URL}/resources/...) can be.",
+            404,
+        )
+    response = JsonResponse(embeds.oembed(target, maxwidth, maxheight))
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def embed_list(request: HttpRequest) -> HttpResponse:
+    """/embed/: the start of the list, compact, for a frame in another site's page."""
+    listed = Resource.objects.listed()
+    shown = listed.in_list_order().prefetch_related("creators", "notices")[: embeds.LIST_LENGTH]
+    target = embeds.Target()
+    return render(
+        request,
+        "resources/embed.html",
+        {
+            "resources": shown,
+            "total": listed.count(),
+            "page_title": target.title,
+            "page_url": target.page_url,
+        },
+    )
+
+
+def embed_resource(request: HttpRequest, slug: str) -> HttpResponse:
+    """/embed/resources/<slug>/: one resource, compact, for a frame in another site's page.
+    A renamed resource's old embed address (kept in the pages that embedded it) leads on."""
+    published = Resource.objects.published().prefetch_related("creators", "notices")
+    resource = published.filter(slug=slug).first()
+    if resource is None:
+        lower = slug.lower()
+        current = (
+            published.filter(slug=lower).first()
+            or published.filter(former_slugs__slug=lower).first()
+        )
+        if current is None:
+            raise Http404("No such resource.")
+        return HttpResponsePermanentRedirect(reverse("resources:embed", args=[current.slug]))
+    return render(
+        request,
+        "resources/embed.html",
+        {
+            "resource": resource,
+            "page_title": resource.title,
+            "page_url": absolute_url(resource.get_absolute_url()),
         },
     )

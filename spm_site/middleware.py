@@ -1,10 +1,22 @@
 """Headers and pages that Django does not add by itself."""
 
 from collections.abc import Callable
+from contextlib import suppress
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.templatetags.static import static
+
+
+def cross_origin_static() -> set[str]:
+    """The addresses of settings.CROSS_ORIGIN_STATIC, by plain and by hashed name."""
+    paths = set()
+    for name in settings.CROSS_ORIGIN_STATIC:
+        paths.add(f"/{settings.STATIC_URL.strip('/')}/{name}")
+        with suppress(ValueError):  # not collected yet: only the plain name is served
+            paths.add(static(name))
+    return paths
 
 
 class SiteHeadersMiddleware:
@@ -12,9 +24,12 @@ class SiteHeadersMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        self.cross_origin = cross_origin_static()
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
+        if request.path in self.cross_origin:
+            response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
         # A view that means its response to be embedded elsewhere (a share card) says so.
         response.headers.setdefault(
             "Cross-Origin-Resource-Policy", settings.CROSS_ORIGIN_RESOURCE_POLICY

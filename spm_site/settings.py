@@ -439,6 +439,42 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
     ]
 }  # fmt: skip
 CROSS_ORIGIN_RESOURCE_POLICY = "same-origin"
+# ...except the embed views' own stylesheet and script: a sandboxed frame's origin is opaque,
+# so to the browser even this site's embed loading them is another origin.
+CROSS_ORIGIN_STATIC = ["css/embed.css", "js/embed.js"]
+
+
+def origin(value: str, name: str) -> str:
+    """scheme://host[:port], as a browser names the origin of a page (lowercased)."""
+    malformed = ImproperlyConfigured(
+        f"{name} must list origins like https://participatorymedicine.org (scheme, host and "
+        f"port if any; no path), separated by commas, not {value!r}."
+    )
+    parts = urlsplit(value)
+    try:
+        port = parts.port
+    except ValueError:
+        raise malformed from None
+    if (
+        parts.scheme not in {"http", "https"}
+        or not parts.hostname
+        or "*" in parts.netloc
+        or parts.username is not None
+        or parts.path
+        or parts.query
+        or parts.fragment
+        or value.endswith(("?", "#"))
+    ):
+        raise malformed
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
+
+
+# The sites whose pages may frame the embed views (/embed/...): the Society's WordPress.
+# Empty, no one may; every other page refuses every frame (frame-ancestors 'none').
+EMBED_ALLOWED_ORIGINS = [
+    origin(item, "EMBED_ALLOWED_ORIGINS") for item in env_list("EMBED_ALLOWED_ORIGINS", [])
+]
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

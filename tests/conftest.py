@@ -301,6 +301,8 @@ def public_pages(seeded: None, make_resource: Callable[..., Resource]) -> list[P
         PublicPage("/resources/?q=xylophone"),
         *(PublicPage(f"/resources/tags/{slug}/") for slug in topics),
         *(PublicPage(f"/resources/{slug}/") for slug in details),
+        PublicPage("/embed/"),
+        *(PublicPage(f"/embed/resources/{slug}/") for slug in ["opennotes", *details[-2:]]),
         PublicPage("/suggest/"),
         PublicPage("/suggest/thanks/"),
         PublicPage("/suggest/thanks/?already=1"),

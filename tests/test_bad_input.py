@@ -19,6 +19,9 @@ PUBLIC = [
     "/feeds/tags/research.atom",
     "/sitemap.xml",
     "/robots.txt",
+    "/embed/",
+    "/embed/resources/opennotes/",
+    "/oembed?url=http%3A%2F%2F127.0.0.1%3A8000%2F",
 ]
 INTERNALS = ["Traceback", "django.", "SECRET_KEY", "DATABASES", 'File "', "/work/", "site-packages"]
 

@@ -20,6 +20,7 @@ NOT_HTML = {
     "resources:citations",
     "resources:short",
     "resources:feed",
+    "resources:oembed",  # JSON
     "resources:tag-feed",
     "sitemap",
     "robots.txt",
