@@ -14,12 +14,12 @@ import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
 
 import lxml.html
 from django.conf import settings
 
-from devtools.servers import HOST, free_port, serving
+from devtools.servers import HOST, free_port, scratch_postgres, serving
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,16 +31,8 @@ def scratch_database(tmp_path: Path) -> Iterator[str]:
     if not url.startswith("postgres"):
         yield f"sqlite:///{tmp_path / 'shared.sqlite3'}"
         return
-    import psycopg
-
-    name = f"spm_two_servers_{secrets.token_hex(4)}"
-    with psycopg.connect(url, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    try:
-        yield urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(url, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with scratch_postgres(url) as database:
+        yield database
 
 
 class Browser:
