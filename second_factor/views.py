@@ -73,8 +73,9 @@ def _locked(request: HttpRequest, username: str) -> HttpResponse | None:
 
 def _signed_in(request: HttpRequest, device: Device) -> None:
     """Both steps passed: the session is verified, and earlier failures are forgiven."""
-    django_otp.login(request, device)
     user = request.password_user  # type: ignore[attr-defined]
+    request.user = user  # django_otp.login checks the device belongs to request.user
+    django_otp.login(request, device)
     AxesProxyHandler.update_request(request)
     AxesProxyHandler.reset_attempts(
         username=user.get_username(),

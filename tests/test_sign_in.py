@@ -7,6 +7,7 @@ import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth.models import User
 from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .conftest import app_code, enrolled, page
 
@@ -24,7 +25,7 @@ def enter_code(client: Client, user: User, response):
     """The second step, at the address the password step led to."""
     return client.post(
         response["Location"],
-        {"code": app_code(user.totpdevice_set.get())},
+        {"code": app_code(TOTPDevice.objects.get(user=user))},
         REMOTE_ADDR="203.0.113.7",
     )
 
