@@ -102,8 +102,13 @@ def code(request: HttpRequest, admin_site: AdminSite) -> HttpResponse:
         device = devices.check_code(user, form.cleaned_data["code"])
         if device is not None:
             _signed_in(request, device)
-            log.info("Second factor: %s signed in with a %s.", user.get_username(), device.name)
-            if isinstance(device, StaticDevice):
+            recovery = isinstance(device, StaticDevice)
+            log.info(
+                "Second factor: %s signed in with %s.",
+                user.get_username(),
+                "a recovery code" if recovery else "the authenticator app",
+            )
+            if recovery:
                 left = devices.recovery_codes_left(user)
                 messages.warning(
                     request,
@@ -116,7 +121,7 @@ def code(request: HttpRequest, admin_site: AdminSite) -> HttpResponse:
             return locked
         form.add_error("code", "That code is not right, or has already been used. Type the "
                        "six digits the app shows now, or an unused recovery code.")  # fmt: skip
-    context = _context(request, admin_site, form=form, title="Enter your code")
+    context = _context(request, admin_site, form=form, title="Second step: your code")
     return render(request, "second_factor/code.html", context)
 
 

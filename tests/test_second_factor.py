@@ -1,8 +1,11 @@
 """Staff sign in with a password, then a code: nothing of the admin opens on a password alone."""
 
 import io
+import json
 import logging
+import subprocess
 from base64 import b32decode
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import lxml.html
@@ -56,7 +59,7 @@ def field_errors(response) -> list[str]:
 
 
 def heading(response) -> str:
-    return " ".join(page(response).xpath("string(//div[@id='content-main']//h2)").split())
+    return " ".join(page(response).xpath("string(//div[@id='content']//h1)").split())
 
 
 def decode_qr(svg: str) -> str:
@@ -356,3 +359,34 @@ def test_staff_who_are_not_superusers_cannot_reset_a_second_factor(vera):
 
     assert TOTPDevice.objects.filter(user=vera).exists()
     assert not LogEntry.objects.filter(object_id=str(vera.pk)).exists()
+
+
+def test_the_new_pages_are_valid_html(client, db, nu_checker, tmp_path):
+    user = editor("nina")
+    password_step(client, "nina")
+    pages = {"enrol": client.get(ENROL)}
+    pages["enrol, wrong code"] = code_step(client, ENROL, "12345")
+    device = TOTPDevice.objects.get(user=user)
+    confirmed = code_step(client, ENROL, app_code(device))
+    pages["recovery codes"] = client.get(confirmed["Location"])
+    client.post("/admin/logout/")
+    password_step(client, "nina")
+    pages["code"] = client.get(STEP_TWO)
+    pages["code, wrong"] = code_step(client, STEP_TWO, "abc")
+    sources = {}
+    for number, (name, response) in enumerate(pages.items()):
+        assert response.status_code == 200, name
+        (tmp_path / f"{number}.html").write_bytes(response.content)
+        sources[f"{number}.html"] = name
+
+    checked = subprocess.run(
+        [*nu_checker, "--errors-only", "--format", "json", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+    messages = json.loads(checked.stderr or checked.stdout)["messages"]
+    errors = [f"{sources[Path(m['url']).name]}: {m['message']}" for m in messages]
+    assert not errors, "\n".join(errors)
