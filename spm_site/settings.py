@@ -270,6 +270,8 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 OTP_TOTP_ISSUER = "SPM Resources"
 OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_STATIC_THROTTLE_FACTOR = 0
+# A mistyped recovery code may be one letter from a real one: axes keeps no wrong code.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

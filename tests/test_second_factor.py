@@ -262,6 +262,29 @@ def test_a_session_halfway_in_is_refused_once_the_pause_starts(client, vera):
     assert client.get("/admin/").status_code == 302
 
 
+def test_a_wrong_code_is_not_kept_in_the_record_of_failures(client, vera):
+    password_step(client)
+    code_step(client, STEP_TWO, "k7wq2mzq")
+    (attempt,) = AccessAttempt.objects.all()
+    assert "code=********************" in attempt.post_data
+    assert "k7wq2mzq" not in attempt.post_data
+
+
+def test_the_second_step_without_a_password_leads_to_the_password_step(client, db):
+    for path in (STEP_TWO, ENROL, "/admin/second-factor/recovery-codes/"):
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert response["Location"].startswith("/admin/login/?next="), path
+    assert client.post(STEP_TWO, {"code": "123456"})["Location"] == "/admin/login/?next=%2Fadmin%2F"
+    assert not AccessAttempt.objects.exists()
+
+
+def test_an_overlong_code_gets_a_form_error(client, vera):
+    password_step(client)
+    response = code_step(client, STEP_TWO, "9" * 500)
+    assert field_errors(response) == ["Ensure this value has at most 40 characters (it has 500)."]
+
+
 def test_passing_both_steps_forgives_the_failures_before(client, vera):
     right = app_code(TOTPDevice.objects.get(user=vera))
     password_step(client, password="wrong")
