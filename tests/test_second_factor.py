@@ -338,10 +338,18 @@ def test_the_reset_command_explains_an_unknown_user(db):
     )
 
 
+def enrolment_shown(listing, username: str) -> str:
+    """What the list of users says (its yes/no icon) of whether ``username`` has enrolled."""
+    (row,) = listing.xpath(f"//table[@id='result_list']//tr[.//th/a[.='{username}']]")
+    (icon,) = row.xpath(".//td[contains(@class, 'field-has_second_factor')]/img/@alt")
+    return icon
+
+
 def test_a_superuser_resets_a_lost_phone_from_the_list_of_users(staff_client, vera, caplog):
     caplog.set_level(logging.INFO)
     listing = page(staff_client.get("/admin/auth/user/"))
     assert "reset_second_factor" in listing.xpath("//select[@name='action']/option/@value")
+    assert enrolment_shown(listing, "vera") == "True"
 
     response = staff_client.post(
         "/admin/auth/user/",
@@ -358,6 +366,7 @@ def test_a_superuser_resets_a_lost_phone_from_the_list_of_users(staff_client, ve
     assert entry.user.username == "admin"
     assert "(admin action, by admin)" in entry.get_change_message()
     assert "Second factor: reset for vera by admin (admin action)" in caplog.text
+    assert enrolment_shown(page(staff_client.get("/admin/auth/user/")), "vera") == "False"
     browser = Client()
     password_step(browser)
     assert browser.get(STEP_TWO, follow=True).request["PATH_INFO"] == ENROL
