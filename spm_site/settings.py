@@ -111,7 +111,7 @@ if not SECRET_KEY:
     SECRET_KEY = local_secret_key(BASE_DIR / ".secret_key")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "second_factor.apps.StaffAdminConfig",  # django.contrib.admin, asking for a second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -129,6 +129,10 @@ INSTALLED_APPS = [
     "suggestions",
     "outbox",
     "spm_site",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "second_factor",
 ]
 if not PRODUCTION:
     # Benchmarks, load checks and audits: a developer's tools, never offered on a server.
@@ -145,6 +149,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "second_factor.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -256,7 +262,9 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = 5
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "30")))
-AXES_RESET_ON_SUCCESS = True
+# A right password alone is not a success: the failures (wrong passwords and wrong codes)
+# are forgiven only once the second step is passed too (second_factor/views.py).
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "spm_site.views.locked_out"
 # How many reverse proxies stand in front, each adding the address it was reached from to
 # X-Forwarded-For: the client's own address is that many entries from the right. Sign-in
@@ -269,6 +277,15 @@ AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXIES or None
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
 )
+
+# Second factor (django-otp): an authenticator app (TOTP) and ten recovery codes per staff
+# member. django-axes counts wrong codes with wrong passwords; django-otp's own back-off
+# would also refuse a right code typed within seconds of a wrong one, without saying why.
+OTP_TOTP_ISSUER = "SPM Resources"
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+# A mistyped recovery code may be one letter from a real one: axes keeps no wrong code.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -23,7 +23,9 @@ from django.test.utils import setup_test_environment  # noqa: E402
 
 setup_test_environment()
 call_command("migrate", verbosity=0)
-User.objects.create_superuser("staff", password="a long enough passphrase")
+from tests.conftest import app_code, enrolled  # noqa: E402
+
+device = enrolled(User.objects.create_superuser("staff", password="a long enough passphrase"))
 
 host = os.environ["ALLOWED_HOSTS"].split(",")[0]
 proxy = {"x-forwarded-proto": "https", "host": host}
@@ -71,5 +73,12 @@ report["sign_in"] = {
         for name, morsel in client.cookies.items()
     },
 }
+report["admin_after_password"] = client.get("/admin/", headers=proxy).get("Location")
+second_step = client.post(
+    signed_in["Location"],
+    {"code": app_code(device), "csrfmiddlewaretoken": client.cookies["__Host-csrftoken"].value},
+    headers={**proxy, "origin": f"https://{host}", "referer": f"https://{host}/admin/login/"},
+)
+report["second_step"] = {"status": second_step.status_code, "location": second_step.get("Location")}
 report["admin_after_sign_in"] = client.get("/admin/", headers=proxy).status_code
 print(json.dumps(report))

@@ -14,7 +14,16 @@ from principles.models import Principle, TextBlock
 from resources import curation
 from resources.models import FormerSlug, Link, LinkHealth, Resource
 
-from .conftest import editor, form_values, messages_shown, page, record_health, run_seed, submit
+from .conftest import (
+    editor,
+    form_values,
+    messages_shown,
+    page,
+    record_health,
+    run_seed,
+    signed_in,
+    submit,
+)
 
 ADMIN = "/admin/resources/resource/"
 
@@ -193,8 +202,7 @@ def test_a_stale_second_save_is_refused_naming_who_and_when_and_keeps_the_typing
     resource = Resource.objects.get(slug="opennotes")
     url = change_url(resource)
     second_person = form_values(editor_client, url)  # opened before the first save
-    first = Client()
-    first.force_login(editor("ana", "Ana", "Lopez"))
+    first = signed_in(editor("ana", "Ana", "Lopez"))
     assert submit(first, url, {"summary": "Ana's summary."}).status_code == 302
 
     second_person.update({"summary": "My own summary.", "_save": "Save"})
@@ -218,8 +226,7 @@ def test_a_stale_save_from_the_lists_editable_columns_is_refused(editor_client, 
     resource = Resource.objects.get(slug="opennotes")
     other = Resource.objects.get(slug="let-patients-help")
     stale = form_values(editor_client, ADMIN, "changelist-form")
-    first = Client()
-    first.force_login(editor("ana", "Ana", "Lopez"))
+    first = signed_in(editor("ana", "Ana", "Lopez"))
     assert submit(first, change_url(resource), {"position": 5}).status_code == 302
 
     row = next(k for k, v in stale.items() if k.endswith("-id") and v == str(resource.pk))
@@ -241,8 +248,7 @@ def test_an_untouched_row_does_not_block_the_list(editor_client, seeded):
     resource = Resource.objects.get(slug="opennotes")
     other = Resource.objects.get(slug="let-patients-help")
     values = form_values(editor_client, ADMIN, "changelist-form")
-    first = Client()
-    first.force_login(editor("ana", "Ana", "Lopez"))
+    first = signed_in(editor("ana", "Ana", "Lopez"))
     submit(first, change_url(resource), {"summary": "Ana's summary."})
 
     other_row = next(k for k, v in values.items() if k.endswith("-id") and v == str(other.pk))
@@ -554,9 +560,9 @@ def test_the_lists_order_column_saves_as_in_production_without_a_test_transactio
     """As on a real server, no test transaction wraps the request: the rows' version
     check locks them (PostgreSQL), which needs the save's own transaction."""
     run_seed()
-    staff = Client()
-    staff.force_login(User.objects.create_user("boss", password="x", is_staff=True,
-                                               is_superuser=True))  # fmt: skip
+    staff = signed_in(
+        User.objects.create_user("boss", password="x", is_staff=True, is_superuser=True)
+    )
     other = Resource.objects.get(slug="let-patients-help")
     values = form_values(staff, ADMIN, "changelist-form")
     row = next(k for k, v in values.items() if k.endswith("-id") and v == str(other.pk))

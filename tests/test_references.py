@@ -14,7 +14,7 @@ from taggit.models import Tag
 
 from resources import intake, references
 from resources.models import Resource
-from tests.conftest import manage, page
+from tests.conftest import manage, page, signed_in
 
 
 def ris(*lines: str) -> str:
@@ -590,10 +590,10 @@ def test_a_library_with_more_records_than_one_request_can_import_is_refused(
     assert not Resource.objects.exists()
 
 
-def test_only_staff_who_may_add_resources_can_import(client, db):
+def test_only_staff_who_may_add_resources_can_import(db):
     reader = User.objects.create_user("reader", password="x", is_staff=True)
     reader.user_permissions.add(Permission.objects.get(codename="view_resource"))
-    client.force_login(reader)
+    client = signed_in(reader)
     assert client.get(IMPORT_URL).status_code == 403
     listing = page(client.get("/admin/resources/resource/"))
     assert not listing.xpath("//a[.='Import a reference library']")

@@ -64,7 +64,9 @@ def test_plain_http_is_sent_to_https(production):
 def test_staff_sign_in_through_the_tls_proxy_with_secure_host_only_cookies(production):
     sign_in = production["sign_in"]
     assert sign_in["status"] == 302
-    assert sign_in["location"] == "/admin/"
+    assert sign_in["location"] == "/admin/second-factor/?next=%2Fadmin%2F"
+    assert production["admin_after_password"] == "/admin/login/?next=/admin/"
+    assert production["second_step"] == {"status": 302, "location": "/admin/"}
     assert production["admin_after_sign_in"] == 200
     cookies = sign_in["cookies"]
     assert set(cookies) == {"__Host-sessionid", "__Host-csrftoken"}

@@ -7,15 +7,27 @@ import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth.models import User
 from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .conftest import page
+from .conftest import app_code, enrolled, page
 
 PASSWORD = "a long enough passphrase"
 
 
 @pytest.fixture
 def staff(db) -> User:
-    return User.objects.create_user("vera", password=PASSWORD, is_staff=True)
+    user = User.objects.create_user("vera", password=PASSWORD, is_staff=True)
+    enrolled(user)
+    return user
+
+
+def enter_code(client: Client, user: User, response):
+    """The second step, at the address the password step led to."""
+    return client.post(
+        response["Location"],
+        {"code": app_code(TOTPDevice.objects.get(user=user))},
+        REMOTE_ADDR="203.0.113.7",
+    )
 
 
 def sign_in(client: Client, password: str, next_url: str = "/admin/"):
@@ -59,7 +71,8 @@ def test_an_administrator_lifts_the_pause_in_the_admin_and_the_right_password_wo
 
     response = sign_in(client, PASSWORD)
     assert response.status_code == 302
-    assert response["Location"] == "/admin/"
+    assert response["Location"] == "/admin/second-factor/?next=%2Fadmin%2F"
+    assert enter_code(client, staff, response)["Location"] == "/admin/"
 
 
 def test_a_successful_sign_in_is_logged(client, staff, caplog):
@@ -71,8 +84,10 @@ def test_a_successful_sign_in_is_logged(client, staff, caplog):
 def test_a_refused_next_address_lands_on_the_admin_not_a_404(client, staff):
     response = sign_in(client, PASSWORD, next_url="https://evil.example/steal")
     assert response.status_code == 302
-    assert response["Location"] == "/admin/"
-    assert client.get(response["Location"]).status_code == 200
+    assert response["Location"] == "/admin/second-factor/?next=%2Fadmin%2F"
+    signed_in = enter_code(client, staff, response)
+    assert signed_in["Location"] == "/admin/"
+    assert client.get(signed_in["Location"]).status_code == 200
 
 
 def test_passwords_need_twelve_characters(staff_client):

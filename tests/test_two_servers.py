@@ -18,10 +18,16 @@ from urllib.parse import urlencode
 
 import lxml.html
 from django.conf import settings
+from django_otp.oath import TOTP
 
 from devtools.servers import HOST, free_port, scratch_postgres, serving
 
 ROOT = Path(__file__).resolve().parent.parent
+ENROL_STAFF = (
+    "from django_otp.plugins.otp_totp.models import TOTPDevice; "
+    "from django.contrib.auth.models import User; "
+    "print(TOTPDevice.objects.create(user=User.objects.get(username='staff')).key)"
+)
 
 
 @contextmanager
@@ -62,10 +68,11 @@ class Browser:
         connection.close()
         return response.status, dict(response.getheaders()), text
 
-    def form(self, path: str) -> dict[str, list[str]]:
+    def form(self, path: str, form_id: str | None = None) -> dict[str, list[str]]:
         status, _, text = self.request("GET", path)
         assert status == 200, (path, status)
-        form = [f for f in lxml.html.fromstring(text).forms if f.method.lower() == "post"][-1]
+        forms = [f for f in lxml.html.fromstring(text).forms if f.method.lower() == "post"]
+        form = [f for f in forms if form_id is None or f.get("id") == form_id][-1]
         values: dict[str, list[str]] = {}
         for name, value in form.form_values():
             values.setdefault(name, []).append(value)
@@ -99,6 +106,11 @@ def test_an_edit_through_one_server_shows_on_the_other_at_once(tmp_path: Path) -
                          "--email", "staff@example.org"]):  # fmt: skip
             subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env,
                            check=True, capture_output=True)  # fmt: skip
+        # The superuser's authenticator app as enrolment leaves it (the key: what the phone holds).
+        key = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", ENROL_STAFF],
+            cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+        ).stdout.split()[-1]  # fmt: skip
         ports = []
         for _ in range(2):
             port = free_port()
@@ -119,7 +131,12 @@ def test_an_edit_through_one_server_shows_on_the_other_at_once(tmp_path: Path) -
         login = f"/{settings.ADMIN_PATH}login/"
         form = staff.form(login)
         form.update(username=["staff"], password=["a long enough password"])
-        assert staff.request("POST", login, form)[0] == 302
+        status, headers, _ = staff.request("POST", login, form)
+        assert status == 302
+        second_step = headers["Location"]
+        form = staff.form(second_step, "second-factor-form")
+        form["code"] = [f"{TOTP(bytes.fromhex(key)).token():06d}"]
+        assert staff.request("POST", second_step, form)[0] == 302
         status, _, changes = staff.request(
             "GET", f"/{settings.ADMIN_PATH}resources/resource/?q=opennotes"
         )

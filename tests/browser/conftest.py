@@ -50,3 +50,16 @@ def editors_group(transactional_db: None) -> Group:
     group, _ = Group.objects.get_or_create(name=migration.GROUP)
     group.permissions.set(migration.permissions(apps))
     return group
+
+
+def type_app_code(page, username: str) -> None:
+    """The second step of signing in: type the code ``username``'s authenticator app shows
+    now into the focused field, and press Enter."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from playwright.sync_api import expect
+
+    from tests.conftest import app_code
+
+    expect(page.locator("#id_code")).to_be_focused()
+    page.keyboard.type(app_code(TOTPDevice.objects.get(user__username=username, confirmed=True)))
+    page.keyboard.press("Enter")

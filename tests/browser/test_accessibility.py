@@ -7,7 +7,8 @@ from django.contrib.auth.models import User
 from playwright.sync_api import Browser, Page, expect
 
 from resources.models import Resource
-from tests.conftest import PublicPage
+from tests.browser.conftest import type_app_code
+from tests.conftest import PublicPage, enrolled
 
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
@@ -73,7 +74,7 @@ def test_public_pages_have_no_accessibility_violations(
 def test_the_admin_list_and_change_form_have_no_accessibility_violations(
     browser: Browser, live_server, seeded, axe_source: str, view: str
 ):
-    User.objects.create_superuser("staff", password="a long enough passphrase")
+    enrolled(User.objects.create_superuser("staff", password="a long enough passphrase"))
     resource = Resource.objects.get(slug="opennotes")
     context = browser.new_context(**VIEWS[view])
     page = context.new_page()
@@ -82,6 +83,7 @@ def test_the_admin_list_and_change_form_have_no_accessibility_violations(
     page.fill("#id_username", "staff")
     page.fill("#id_password", "a long enough passphrase")
     page.click("input[type=submit]")
+    type_app_code(page, "staff")
     expect(page).to_have_url(f"{live_server.url}/admin/")
 
     found = {}

@@ -10,8 +10,10 @@ from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 
 from resources.models import Resource
+from tests.browser.conftest import type_app_code
 from tests.browser.test_accessibility import axe_violations
 from tests.browser.test_link_health_screens import overflow
+from tests.conftest import enrolled
 
 SIZES = [(390, 844), (1280, 800)]
 
@@ -21,12 +23,13 @@ def test_add_from_identifiers_fits_the_screen_and_lands_on_the_draft(
     page: Page, live_server, seeded, registry, axe_source, width, height, tmp_path: Path
 ):
     shots = Path(os.environ.get("SCREENSHOTS", tmp_path))
-    User.objects.create_superuser("staff", password="a long enough passphrase")
+    enrolled(User.objects.create_superuser("staff", password="a long enough passphrase"))
     page.set_viewport_size({"width": width, "height": height})
     page.goto(f"{live_server.url}/admin/login/?next=/admin/resources/resource/")
     page.fill("#id_username", "staff")
     page.fill("#id_password", "a long enough passphrase")
     page.click("input[type=submit]")
+    type_app_code(page, "staff")
     page.get_by_role("link", name="Add from identifiers").click()
 
     page.get_by_label("Identifiers").fill(

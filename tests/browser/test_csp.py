@@ -5,6 +5,8 @@ from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 
 from resources.models import Resource
+from tests.browser.conftest import type_app_code
+from tests.conftest import enrolled
 
 # Every violation the browser reports, collected before any page script runs.
 RECORD_VIOLATIONS = """
@@ -26,12 +28,13 @@ def violations(page: Page) -> list[str]:
 
 
 def sign_in(page: Page, live_server) -> None:
-    User.objects.create_superuser("staff", password="a long enough passphrase")
+    enrolled(User.objects.create_superuser("staff", password="a long enough passphrase"))
     page.goto(f"{live_server.url}/admin/login/")
     assert violations(page) == []
     page.fill("#id_username", "staff")
     page.fill("#id_password", "a long enough passphrase")
     page.click("input[type=submit]")
+    type_app_code(page, "staff")
     expect(page).to_have_url(f"{live_server.url}/admin/")
 
 

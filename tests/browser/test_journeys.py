@@ -8,7 +8,8 @@ from django.contrib.auth.models import Group, User
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from resources.models import Resource
-from tests.conftest import CLIENT_ORDER
+from tests.browser.conftest import type_app_code
+from tests.conftest import CLIENT_ORDER, enrolled
 
 PASSWORD = "a long enough passphrase"
 
@@ -78,6 +79,7 @@ def staff(browser: Browser, seeded, editors_group: Group) -> Iterator[Page]:
     """An Editor's browser on a laptop, not yet signed in."""
     user = User.objects.create_user("vera", password=PASSWORD, is_staff=True)
     user.groups.add(editors_group)
+    enrolled(user)
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     yield context.new_page()
     context.close()
@@ -141,6 +143,7 @@ def sign_in(page: Page, live_server) -> None:
     page.fill("#id_username", "vera")
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
+    type_app_code(page, "vera")
     expect(page).to_have_url(f"{live_server.url}/admin/")
 
 
@@ -245,6 +248,7 @@ def test_staff_with_a_keyboard_edits_reorders_and_adds_a_link(
     press_tab_until(staff, "#id_password", limit=1)
     staff.keyboard.type(PASSWORD)
     staff.keyboard.press("Enter")
+    type_app_code(staff, "vera")
     expect(staff).to_have_url(f"{live_server.url}/admin/")
 
     # A new summary and a new link, in one save of the change form.

@@ -11,7 +11,8 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from resources.models import Link, LinkHealth, Resource
-from tests.conftest import record_health
+from tests.browser.conftest import type_app_code
+from tests.conftest import enrolled, record_health
 
 State = LinkHealth.State
 SIZES = [(390, 844), (1280, 800)]
@@ -102,12 +103,13 @@ def test_the_list_marks_the_broken_link(
 def test_links_that_need_attention_fit_the_screen(
     page: Page, live_server, checked, width, height, tmp_path: Path
 ):
-    User.objects.create_superuser("staff", password="a long enough passphrase")
+    enrolled(User.objects.create_superuser("staff", password="a long enough passphrase"))
     page.set_viewport_size({"width": width, "height": height})
     page.goto(f"{live_server.url}/admin/login/?next=/admin/resources/resource/links/")
     page.fill("#id_username", "staff")
     page.fill("#id_password", "a long enough passphrase")
     page.click("input[type=submit]")
+    type_app_code(page, "staff")
     expect(page.get_by_role("heading", name="Needs attention", exact=True)).to_be_visible()
     page.screenshot(path=tmp_path / f"needs-attention-{width}.png", full_page=True)
 

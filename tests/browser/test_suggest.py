@@ -12,9 +12,11 @@ from django.contrib.auth.models import User
 from playwright.sync_api import Browser, Page, expect
 
 from suggestions.models import PlusOne, Suggestion
+from tests.browser.conftest import type_app_code
 from tests.browser.test_accessibility import axe_violations
 from tests.browser.test_csp import RECORD_VIOLATIONS
 from tests.browser.test_link_health_screens import overflow
+from tests.conftest import enrolled
 
 pytestmark = pytest.mark.usefixtures("fresh_defences")
 
@@ -120,13 +122,14 @@ def test_staff_see_the_queue(
         status="spam",
         spam_reason="filled in the hidden field",
     )
-    User.objects.create_superuser("staff", password="a long enough passphrase")
+    enrolled(User.objects.create_superuser("staff", password="a long enough passphrase"))
     page.set_viewport_size({"width": width, "height": height})
     page.add_init_script(RECORD_VIOLATIONS)
     page.goto(f"{live_server.url}/admin/login/")
     page.fill("#id_username", "staff")
     page.fill("#id_password", "a long enough passphrase")
     page.click("input[type=submit]")
+    type_app_code(page, "staff")
     expect(page.locator("#suggestion-queue")).to_contain_text("2 new suggestions")
     page.screenshot(path=shots / f"admin-index-{width}.png", full_page=True)
     page.locator("#suggestion-queue a").click()
