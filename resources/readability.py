@@ -13,6 +13,8 @@ LOWEST, HIGHEST = PLAIN_LANGUAGE_GRADES
 TARGET = f"{LOWEST}th\u2013{HIGHEST}th grade"
 # Fewer words than this make no grade worth reading (one short sentence scores anything).
 MIN_WORDS = 10
+# More than any summary needs: what the grade view reads of a posted text.
+MAX_CHARACTERS = 20_000
 
 
 @dataclass(frozen=True)
