@@ -92,9 +92,7 @@ def test_an_unknown_audience_is_ignored_not_an_error(client, seeded, value):
     assert document.xpath("//aside//a[@aria-current='true']") == []
 
 
-def test_the_catalogue_filtered_by_audience_uses_a_fixed_number_of_queries(
-    client, make_resource
-):
+def test_the_catalogue_filtered_by_audience_uses_a_fixed_number_of_queries(client, make_resource):
     for n in range(5):
         make_resource(audience="both" if n % 2 else "patients")
     url = f"{CATALOGUE}?audience=patients&tag=testing"
@@ -145,9 +143,12 @@ def test_the_plain_language_summary_shows_on_a_patient_resources_page(client, se
     assert section.xpath("string(h2)") == "In plain words, for patients and caregivers"
     assert section.xpath("string(p[1])").startswith("A worksheet to fill in when you see")
     # A resource for providers only has none.
-    assert page(client.get("/resources/pew-research-health/")).xpath(
-        "//section[@class='plain-summary']"
-    ) == []
+    assert (
+        page(client.get("/resources/pew-research-health/")).xpath(
+            "//section[@class='plain-summary']"
+        )
+        == []
+    )
 
 
 def test_a_plain_language_summary_needs_an_audience_with_patients(staff_client, seeded):
