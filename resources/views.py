@@ -16,7 +16,7 @@ from spm_site import pagecache
 from spm_site.public_urls import absolute_url
 
 from . import cards, citations, linked_data, picks, sharing
-from .catalogue import SORTS, Choices, find
+from .catalogue import AUDIENCE_FILTERS, SORTS, Choices, find
 from .models import Resource, ResourceQuerySet
 from .pagination import pagination
 
@@ -214,6 +214,8 @@ def catalogue(request: HttpRequest, tag: str | None = None) -> HttpResponse:
         title = f"Search: {choices.q}"
     elif topic:
         title = f"Resources on {topic.name}"
+    elif choices.audience:
+        title = f"Resources for {AUDIENCE_FILTERS[choices.audience].lower()}"
     else:
         title = "All resources for providers"
     return render(

@@ -59,6 +59,7 @@ def test_the_audience_filter_counts_a_resource_for_both_under_either(client, see
     assert facet(everything, "Written for") == {"Providers": 7, "Patients and caregivers": 4}
 
     for_patients = page(client.get(CATALOGUE, {"audience": "patients"}))
+    assert for_patients.xpath("//h1/text()") == ["Resources for patients and caregivers"]
     assert titles(for_patients) == [
         "e-Patients: How They Can Help Us Heal Health Care",
         "OpenNotes",
