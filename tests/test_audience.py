@@ -166,7 +166,7 @@ def test_a_plain_language_summary_needs_an_audience_with_patients(staff_client, 
     assert (pew.audience, pew.plain_summary) == ("both", EASY)
 
 
-def grade_shown(document) -> str:
+def grade_shown(document):
     (shown,) = document.xpath("//div[contains(@class, 'field-reading_grade')]//span")
     return shown
 

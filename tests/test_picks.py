@@ -18,7 +18,7 @@ def pk(slug: str) -> int:
     return Resource.objects.get(slug=slug).pk
 
 
-def handout(client, *numbers) -> object:
+def handout(client, *numbers):
     return page(client.get(f"/handout/?{urlencode([('r', n) for n in numbers])}"))
 
 
