@@ -83,6 +83,7 @@ def test_the_handout_shows_exactly_the_picks_in_the_order_given(client, seeded, 
     # Its address is shareable: the canonical link keeps the picks and their order.
     canonical = f"{SITE}/handout/?r={toolkit}&r={opennotes}&r={pew}"
     assert document.xpath("//link[@rel='canonical']/@href") == [canonical]
+    assert document.xpath("//meta[@name='robots']/@content") == ["noindex"]
     # For a patient resource the handout reads from the plain-language summary.
     (first,) = document.xpath("//ol[@class='handout__list']/li[1]")
     assert "A worksheet to fill in when you see a doctor or nurse about a health problem." in (
@@ -195,3 +196,4 @@ def test_no_picks_is_still_the_whole_list(client, seeded):
     document = page(client.get("/handout/"))
     assert len(handout_titles(document)) == 8
     assert document.xpath("//h1/text()") == ["Participatory Medicine Resources for Providers"]
+    assert document.xpath("//meta[@name='robots']") == []
