@@ -9,7 +9,7 @@ from django.contrib.admin.options import ActionLocation
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -25,7 +25,7 @@ from taggit.models import Tag
 from editing.admin import SafeEditingAdmin
 from editing.forms import ConcurrencyForm, NamedRowsInlineFormSet
 
-from . import curation, intake, link_health, references
+from . import curation, intake, link_health, readability, references
 from .models import Creator, Link, LinkHealth, Notice, Resource
 
 
@@ -255,7 +255,15 @@ class ResourceAdmin(SafeEditingAdmin):
     ]
     list_display_links = ["title"]
     list_editable = ["position", "is_published"]
-    list_filter = [StatusFilter, ReviewFilter, LinkStateFilter, NoticeFilter, "kind", "tags"]
+    list_filter = [
+        StatusFilter,
+        ReviewFilter,
+        LinkStateFilter,
+        NoticeFilter,
+        "kind",
+        "audience",
+        "tags",
+    ]
     # reversion's list template with a link to "Needs attention".
     change_list_template = "admin/resources/resource/change_list.html"
     search_fields = [
@@ -269,7 +277,13 @@ class ResourceAdmin(SafeEditingAdmin):
         "tags__name",
     ]
     prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["addresses", "first_published_at", "created_at", "updated_at"]
+    readonly_fields = [
+        "addresses",
+        "reading_grade",
+        "first_published_at",
+        "created_at",
+        "updated_at",
+    ]
     inlines = [CreatorInline, LinkInline, NoticeInline]
     actions = ["mark_reviewed", "check_links_now", "archive", "return_to_list"]
     # Topics are compared through the tagged items the history follows (taggit's manager
@@ -279,8 +293,23 @@ class ResourceAdmin(SafeEditingAdmin):
     compare_exclude = ["tags", "version", "superseded_by"]
     save_on_top = True
     fieldsets = [
-        (None, {"fields": ["title", "slug", "addresses", "kind", "is_published", "position"]}),
-        ("For readers", {"fields": ["summary", "why_it_matters", "tags"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "title",
+                    "slug",
+                    "addresses",
+                    ("kind", "audience"),
+                    "is_published",
+                    "position",
+                ]
+            },
+        ),
+        (
+            "For readers",
+            {"fields": ["summary", "plain_summary", "reading_grade", "why_it_matters", "tags"]},
+        ),
         (
             "Bibliographic facts",
             {
@@ -303,6 +332,10 @@ class ResourceAdmin(SafeEditingAdmin):
             {"fields": ["first_published_at", "created_at", "updated_at"], "classes": ["collapse"]},
         ),
     ]
+
+    class Media:
+        # The reading grade of the plain-language summary, as staff type it.
+        js = ["js/reading-grade.js"]
 
     def get_inlines(self, request: HttpRequest, obj: Any = None) -> list[type[Any]]:
         # A resource being added has no notices (nor a form that posts any).
@@ -377,6 +410,7 @@ class ResourceAdmin(SafeEditingAdmin):
         return [
             path("links/", view(self.links_view), name=f"{name}_links"),
             path("import/", view(self.import_view), name=f"{name}_import"),
+            path("reading-grade/", view(self.reading_grade_view), name=f"{name}_reading_grade"),
             path(
                 "add-from-identifiers/",
                 view(self.add_from_identifiers_view),
@@ -394,6 +428,28 @@ class ResourceAdmin(SafeEditingAdmin):
             ),
             *super().get_urls(),
         ]
+
+    @admin.display(description="reading grade")
+    def reading_grade(self, resource: Resource) -> str:
+        """The plain-language summary's grade (as saved); reading-grade.js keeps it up to
+        date as staff type, through reading_grade_view."""
+        found = readability.reading(resource.plain_summary)
+        url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_reading_grade")
+        return format_html(
+            '<span class="reading-grade{}" data-reading-grade-url="{}" aria-live="polite">'
+            "{}</span>",
+            " reading-grade--over" if found.grade is not None and not found.meets_target else "",
+            url,
+            found.verdict,
+        )
+
+    @method_decorator(require_POST)
+    def reading_grade_view(self, request: HttpRequest) -> JsonResponse:
+        """The reading grade of the text posted (JSON), for the change form as staff type."""
+        if not (self.has_change_permission(request) or self.has_add_permission(request)):
+            raise PermissionDenied
+        text = request.POST.get("text", "")[: readability.MAX_CHARACTERS]
+        return JsonResponse(readability.reading(text).as_json())
 
     def links_view(self, request: HttpRequest) -> HttpResponse:
         """Needs attention: retractions and expressions of concern first, then broken links,

@@ -1,4 +1,4 @@
-"""The catalogue: search, filters by kind and topic (with counts), sorting and pages.
+"""The catalogue: search, filters by kind, audience and topic (with counts), sorting and pages.
 
 Everything a reader chose is in the URL's query string, so any result page can be shared.
 """
@@ -19,7 +19,7 @@ from django.db.models.functions import Lower
 from django.http import HttpRequest
 
 from .kinds import Kind
-from .models import Resource, TaggedResource
+from .models import Audience, Resource, TaggedResource
 from .search import Match, highlight, match
 
 PAGE_SIZE = 25
@@ -31,6 +31,11 @@ SORTS = {
     "title": "Title A to Z",
 }
 SLUG = re.compile(r"^[-a-z0-9_]{1,100}$")
+# The audiences a reader can filter by; a resource for both is found under either.
+AUDIENCE_FILTERS = {
+    Audience.PROVIDERS.value: "Providers",
+    Audience.PATIENTS.value: "Patients and caregivers",
+}
 
 
 @dataclass
@@ -39,6 +44,7 @@ class Choices:
 
     q: str = ""
     kind: str = ""
+    audience: str = ""
     topics: list[str] = field(default_factory=list)
     sort: str = "curated"
     page: str = "1"
@@ -49,6 +55,7 @@ class Choices:
         get = request.GET
         q = " ".join(get.get("q", "").replace("\x00", " ").split())[:200]
         kind = get.get("kind", "")
+        audience = get.get("audience", "")
         topics = [t for t in get.getlist("tag") if SLUG.match(t) and t != fixed_topic]
         topics = list(dict.fromkeys(topics))[:MAX_TOPICS]
         default = "relevance" if q else "curated"
@@ -56,6 +63,7 @@ class Choices:
         return cls(
             q=q,
             kind=kind if kind in Kind.values else "",
+            audience=audience if audience in AUDIENCE_FILTERS else "",
             topics=topics,
             sort=sort if sort in SORTS and (sort != "relevance" or q) else default,
             page=get.get("page", "1")[:12],
@@ -68,12 +76,12 @@ class Choices:
 
     def query(self, **changes: Any) -> str:
         """The query string for these choices with ``changes``, empty and default parts left out."""
-        values = {"q": self.q, "kind": self.kind, "tag": self.topics, "sort": self.sort,
-                  "page": self.page, **changes}  # fmt: skip
+        values = {"q": self.q, "kind": self.kind, "audience": self.audience, "tag": self.topics,
+                  "sort": self.sort, "page": self.page, **changes}  # fmt: skip
         default_sort = "relevance" if values["q"] else "curated"
         params = [
             (name, value)
-            for name in ("q", "kind", "tag", "sort", "page")
+            for name in ("q", "kind", "audience", "tag", "sort", "page")
             for value in (values[name] if isinstance(values[name], list) else [values[name]])
             if value
             and not (name == "sort" and value == default_sort)
@@ -97,17 +105,22 @@ class Results:
     page: Page
     total: int
     kinds: list[dict[str, Any]]
+    audiences: list[dict[str, Any]]
     topics: list[dict[str, Any]]
     terms: list[str]
     clear: list[dict[str, str]]
 
 
-def filtered(choices: Choices, found: Match, with_kind: bool = True) -> Any:
+def filtered(
+    choices: Choices, found: Match, with_kind: bool = True, with_audience: bool = True
+) -> Any:
     resources = found.filter(Resource.objects.listed())
     for topic in choices.all_topics:
         resources = resources.filter(tagged_items__tag__slug=topic)
     if with_kind and choices.kind:
         resources = resources.filter(kind=choices.kind)
+    if with_audience and choices.audience:
+        resources = resources.filter(audience__in=Audience.including(choices.audience))
     return resources
 
 
@@ -137,9 +150,11 @@ def tallies(choices: Choices, found: Match, generation: int | None) -> dict[str,
     matches (for a ranked search) and how many each kind and topic would give. Kept in the
     cache under the generation token, so any change to the content retires it."""
     key = (
-        "catalogue:"
+        "catalogue-tallies:"
         + hashlib.sha256(
-            repr((found.terms, choices.kind, choices.all_topics, choices.sort)).encode()
+            repr(
+                (found.terms, choices.kind, choices.audience, choices.all_topics, choices.sort)
+            ).encode()
         ).hexdigest()
     )
     kept = cache.get(key)
@@ -147,12 +162,22 @@ def tallies(choices: Choices, found: Match, generation: int | None) -> dict[str,
         return kept
     resources = filtered(choices, found)
     ranked = choices.sort == "relevance" and bool(found.terms)
-    by_kind = dict(
-        filtered(choices, found, with_kind=False)
+    # One query counts both facets: each resource has one kind and one audience, so the
+    # kinds are counted over the rows of the chosen audience, and the other way round.
+    groups = (
+        filtered(choices, found, with_kind=False, with_audience=False)
         .order_by()
-        .values_list("kind")
+        .values_list("kind", "audience")
         .annotate(n=Count("pk", distinct=True))
     )
+    shown = Audience.including(choices.audience) if choices.audience else None
+    by_kind: dict[str, int] = {}
+    by_audience: dict[str, int] = {}
+    for kind, audience, n in groups:
+        if shown is None or audience in shown:
+            by_kind[kind] = by_kind.get(kind, 0) + n
+        if not choices.kind or kind == choices.kind:
+            by_audience[audience] = by_audience.get(audience, 0) + n
     by_topic = list(
         TaggedResource.objects.filter(content_object__in=resources.values("pk"))
         .values("tag__slug", "tag__name")
@@ -163,6 +188,7 @@ def tallies(choices: Choices, found: Match, generation: int | None) -> dict[str,
         "token": generation,
         "ids": by_relevance(resources, found) if ranked else None,
         "by_kind": by_kind,
+        "by_audience": by_audience,
         "by_topic": by_topic,
     }
     cache.set(key, kept, settings.FRAGMENT_CACHE_SECONDS)
@@ -200,6 +226,15 @@ def find(choices: Choices, generation: int | None) -> Results:
         for value, label in Kind.choices
         if by_kind.get(value) or value == choices.kind
     ]  # fmt: skip
+    by_audience = counted["by_audience"]
+    audiences = [
+        {"value": value, "label": label,
+         "count": sum(by_audience.get(a, 0) for a in Audience.including(value)),
+         "selected": value == choices.audience,
+         "url": choices.query(audience="" if value == choices.audience else value, page="")}
+        for value, label in AUDIENCE_FILTERS.items()
+    ]  # fmt: skip
+    audiences = [a for a in audiences if a["count"] or a["selected"]]
     topics = [
         {
             "slug": row["tag__slug"],
@@ -224,6 +259,10 @@ def find(choices: Choices, generation: int | None) -> Results:
     if choices.kind:
         clear.append({"label": f"Show every kind, not only {Kind(choices.kind).label.lower()}",
                       "url": choices.query(kind="", page="")})  # fmt: skip
+    if choices.audience:
+        clear.append({"label": "Show resources for everyone, not only for "
+                      f"{AUDIENCE_FILTERS[choices.audience].lower()}",
+                      "url": choices.query(audience="", page="")})  # fmt: skip
     for slug in choices.topics:
         name = next((t["name"] for t in topics if t["slug"] == slug), slug)
         others = [t for t in choices.topics if t != slug]
@@ -233,4 +272,4 @@ def find(choices: Choices, generation: int | None) -> Results:
                 "url": choices.query(tag=others, page=""),
             }
         )
-    return Results(choices, page, paginator.count, kinds, topics, found.terms, clear)
+    return Results(choices, page, paginator.count, kinds, audiences, topics, found.terms, clear)

@@ -22,7 +22,7 @@ from .citations import (
     record_notices,
 )
 from .kinds import KIND_TYPES
-from .models import NOTICE_KINDS, Resource, notice_words
+from .models import NOTICE_KINDS, Audience, Resource, notice_words
 
 SOCIETY = {
     "@type": "Organization",
@@ -65,6 +65,10 @@ def resource_json_ld(resource: Resource, record: CslRecord | None = None) -> dic
     }
     if "URL" in record:
         data["url"] = record["URL"]
+    data["audience"] = [
+        {"@type": "PeopleAudience", "audienceType": audience_type}
+        for audience_type in Audience(resource.audience).schema_audience_types
+    ]
     for role in ["author", "editor"]:
         if role in record:
             data[role] = [schema_name(n) for n in record[role]]

@@ -187,6 +187,46 @@ SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z\u201c\"(])")
 ABBREVIATIONS = {"dr", "mr", "mrs", "ms", "st", "vs", "e.g", "i.e", "u.s", "etc", "no", "vol"}
 
 
+class Audience(models.TextChoices):
+    """Who a resource is written for. A resource for both counts under either filter."""
+
+    PROVIDERS = "providers", "Providers"
+    PATIENTS = "patients", "Patients and caregivers"
+    BOTH = "both", "Providers, patients and caregivers"
+
+    @classmethod
+    def including(cls, value: str) -> list[str]:
+        """The audiences whose resources a reader choosing ``value`` is shown."""
+        return [value, cls.BOTH] if value != cls.BOTH else [cls.BOTH]
+
+    @property
+    def schema_audience_types(self) -> list[str]:
+        """schema.org audienceType of each group the resource is for."""
+        return {
+            "providers": ["Healthcare providers"],
+            "patients": ["Patients and caregivers"],
+            "both": ["Healthcare providers", "Patients and caregivers"],
+        }[self.value]
+
+    @property
+    def for_patients(self) -> bool:
+        return self.value in (self.PATIENTS, self.BOTH)
+
+
+# The grade that health-literacy guidance asks patient material to be written at.
+PLAIN_LANGUAGE_GRADES = (6, 8)
+
+
+def first_sentence(text: str) -> str:
+    """``text`` up to the end of its first sentence (a period after an abbreviation or an
+    initial does not end it)."""
+    for end in SENTENCE_END.finditer(text):
+        word = text[: end.start()].rsplit(" ", 1)[-1]
+        if len(word) > 1 and word.lower() not in ABBREVIATIONS:
+            return text[: end.end()]
+    return text.split("\n\n", 1)[0]
+
+
 # Worst first: how a resource's links together are reported ("broken" if any is).
 LINK_SEVERITY = ["broken", "moved", "unverified", "unknown", "ok"]
 
@@ -208,6 +248,7 @@ def join_names(names: list[str]) -> str:
 )
 class Resource(VersionedModel):  # type: ignore[django-manager-missing]
     Kind = Kind
+    Audience = Audience
 
     title = models.CharField(max_length=300)
     slug = models.SlugField(
@@ -219,6 +260,14 @@ class Resource(VersionedModel):  # type: ignore[django-manager-missing]
         "the old address keeps working and leads here.",
     )
     kind = models.CharField(max_length=30, choices=Kind.choices)
+    audience = models.CharField(
+        "for",
+        max_length=20,
+        choices=Audience.choices,
+        default=Audience.PROVIDERS,
+        help_text="Who it is written for. A resource patients can read too is listed under "
+        "both filters, and providers can hand it to patients.",
+    )
     container_title = models.CharField(
         "published in",
         max_length=300,
@@ -272,6 +321,13 @@ class Resource(VersionedModel):  # type: ignore[django-manager-missing]
     summary = models.CharField(
         max_length=280,
         help_text="One or two plain sentences: what it is. Shown in the list and in link previews.",
+    )
+    plain_summary = models.TextField(
+        "plain-language summary",
+        blank=True,
+        help_text="For a resource patients and caregivers read: what it is and how it helps, "
+        "in short sentences and everyday words (6th to 8th grade reading level). Shown on its "
+        "page under the summary.",
     )
     why_it_matters = models.TextField(
         "why it matters to providers",
@@ -374,6 +430,13 @@ class Resource(VersionedModel):  # type: ignore[django-manager-missing]
                     "show it."
                 }
             )
+        if self.plain_summary.strip() and not Audience(self.audience).for_patients:
+            raise ValidationError(
+                {
+                    "plain_summary": "A plain-language summary is for patients and caregivers: "
+                    "set \u201cfor\u201d to include them, or leave this empty."
+                }
+            )
         if self.superseded_by_id is not None and self.superseded_by_id == self.pk:
             raise ValidationError({"superseded_by": "A resource cannot replace itself."})
         if self.slug:
@@ -408,6 +471,16 @@ class Resource(VersionedModel):  # type: ignore[django-manager-missing]
         if not self.is_published:
             return "Draft"
         return "Archived" if self.archived_at else "Published"
+
+    @property
+    def for_patients(self) -> bool:
+        """Written (also) for patients and caregivers."""
+        return Audience(self.audience).for_patients
+
+    @property
+    def plain_summary_shown(self) -> str:
+        """The plain-language summary, where the resource is for patients."""
+        return self.plain_summary if self.for_patients else ""
 
     @property
     def types(self) -> KindTypes:
@@ -452,11 +525,13 @@ class Resource(VersionedModel):  # type: ignore[django-manager-missing]
     @property
     def summary_lead(self) -> str:
         """The summary's first sentence, for a one-line mention (the printed handout)."""
-        for end in SENTENCE_END.finditer(self.summary):
-            word = self.summary[: end.start()].rsplit(" ", 1)[-1]
-            if len(word) > 1 and word.lower() not in ABBREVIATIONS:
-                return self.summary[: end.end()]
-        return self.summary
+        return first_sentence(self.summary)
+
+    @property
+    def handout_lead(self) -> str:
+        """What the handout says of it: the plain-language summary's first sentence where
+        there is one (a handout is for patients), otherwise the summary's."""
+        return first_sentence(self.plain_summary_shown) or self.summary_lead
 
     @property
     def notices_shown(self) -> list[Notice]:

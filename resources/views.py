@@ -23,8 +23,8 @@ from principles.models import Principle, TextBlock
 from spm_site import pagecache
 from spm_site.public_urls import absolute_url
 
-from . import cards, citations, embeds, linked_data, sharing
-from .catalogue import SORTS, Choices, find
+from . import cards, citations, embeds, linked_data, picks, sharing
+from .catalogue import AUDIENCE_FILTERS, SORTS, Choices, find
 from .models import Resource, ResourceQuerySet
 from .pagination import pagination
 
@@ -167,17 +167,23 @@ def share_card(request: HttpRequest, slug: str) -> HttpResponse:
 def citation_download(
     request: HttpRequest, extension: str, slug: str | None = None
 ) -> HttpResponse:
-    """One resource's citation, or the whole list's in curated order, as RIS, BibTeX or CSL-JSON."""
+    """One resource's citation, the whole list's in curated order, or the picks' (``?r=4&r=2``)
+    in their order, as RIS, BibTeX or CSL-JSON."""
     download = citations.DOWNLOADS.get(extension)
     if download is None:
         raise Http404("No such citation format.")
-    if slug is None:
+    name = slug or "spm-resources-for-providers"
+    if slug is None and picks.asked(request):
+        resources: Any = picks.read(request).resources
+        if not resources:
+            raise Http404("None of these numbers is a resource on the list.")
+        name = "spm-resources-picked"
+    elif slug is None:
         resources = Resource.objects.listed().in_list_order().with_list_details()
     else:
         resources = Resource.objects.published().with_list_details().filter(slug=slug)
         if not resources:
             raise Http404("No such resource.")
-    name = slug or "spm-resources-for-providers"
     response = HttpResponse(
         citations.write(resources, extension), content_type=download.content_type
     )
@@ -186,17 +192,27 @@ def citation_download(
 
 
 def handout(request: HttpRequest) -> HttpResponse:
-    """The whole list on paper: title, summary, short link and QR code of each resource."""
-    resources = Resource.objects.listed().in_list_order().with_list_details()
+    """The whole list on paper, or a provider's picks (``?r=4&r=2``) in their order: title,
+    summary, short link and QR code of each resource."""
+    picked = picks.read(request) if picks.asked(request) else None
+    if picked is None:
+        resources: Any = Resource.objects.listed().in_list_order().with_list_details()
+        title = "Handout: Participatory Medicine Resources for Providers"
+    else:
+        resources = picked.resources
+        title = f"Handout: {len(resources)} resource{'s' if len(resources) != 1 else ''} picked"
     items = [sharing.shared(resource, f"QR code for {resource.title}") for resource in resources]
+    query = picked.query() if picked else ""
     return render(
         request,
         "resources/handout.html",
         {
             "items": items,
-            "page_title": "Handout: Participatory Medicine Resources for Providers",
-            "canonical_url": absolute_url(request.path),
+            "picked": picked,
+            "page_title": title,
+            "canonical_url": absolute_url(request.path + query),
             "list_url": absolute_url("/"),
+            "downloads": [(d, query) for d in citations.DOWNLOADS.values()] if query else [],
         },
     )
 
@@ -212,6 +228,8 @@ def catalogue(request: HttpRequest, tag: str | None = None) -> HttpResponse:
         title = f"Search: {choices.q}"
     elif topic:
         title = f"Resources on {topic.name}"
+    elif choices.audience:
+        title = f"Resources for {AUDIENCE_FILTERS[choices.audience].lower()}"
     else:
         title = "All resources for providers"
     return render(

@@ -323,14 +323,18 @@ def public_pages(seeded: None, make_resource: Callable[..., Resource]) -> list[P
     # Each resource of the seed; a generated one (retracted) and an archived one stand for
     # the rest.
     details = [*CLIENT_ORDER, "resource-1", "retired-guide"]
+    # A provider's picks, with a number that is dropped (and said so).
+    picks = [Resource.objects.get(slug=slug).pk for slug in ["opennotes", "resource-1"]]
     return [
         PublicPage("/"),
         PublicPage("/about/"),
         PublicPage("/handout/"),
+        PublicPage(f"/handout/?r={picks[0]}&r={picks[1]}&r=abc"),
         PublicPage("/resources/"),
         PublicPage("/resources/?page=2"),
         PublicPage("/resources/?q=diagnose"),
         PublicPage("/resources/?kind=book&sort=title"),
+        PublicPage("/resources/?audience=patients"),
         PublicPage("/resources/?q=xylophone"),
         *(PublicPage(f"/resources/tags/{slug}/") for slug in topics),
         *(PublicPage(f"/resources/{slug}/") for slug in details),

@@ -102,7 +102,8 @@ def test_admin_reordering_links_changes_the_one_the_list_opens(staff_client, cli
 
 def test_admin_adds_a_resource_with_its_creators_and_links(staff_client, client, seeded):
     data = {
-        "title": "A new resource", "slug": "a-new-resource", "kind": "book", "position": 5,
+        "title": "A new resource", "slug": "a-new-resource", "kind": "book",
+        "audience": "providers", "position": 5,
         "summary": "Added by staff.", "is_published": "on", "tags": "books",
         "creators-TOTAL_FORMS": 2, "creators-INITIAL_FORMS": 0,
         "creators-MIN_NUM_FORMS": 0, "creators-MAX_NUM_FORMS": 1000,

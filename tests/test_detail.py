@@ -108,7 +108,11 @@ def test_detail_page_shows_its_permalink_and_short_link_from_site_url(client, se
         "https://resources.example.org/resources/opennotes/",
         f"https://resources.example.org/r/{resource.pk}/",
     ]
-    assert page.xpath("//section[@class='share']//a/@href") == [*shown, "/handout/"]
+    assert page.xpath("//section[@class='share']//a/@href") == [
+        *shown,
+        "/handout/",
+        f"/handout/?r={resource.pk}",
+    ]
 
 
 def test_an_unknown_host_gets_a_styled_400(client, db):

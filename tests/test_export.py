@@ -85,6 +85,8 @@ def edited(seeded, make_resource):
     draft.why_it_matters = (
         "  Leading spaces, trailing spaces  \n\n\ttabs and 'quotes' # not a comment"
     )
+    draft.audience = Resource.Audience.PATIENTS
+    draft.plain_summary = "Read it: it helps.\n\nA second paragraph, with \u201cquotes\u201d."
     draft.save()
     Tag.objects.create(name="an unused topic", slug="an-unused-topic")
     Principle.objects.create(

@@ -80,7 +80,8 @@ def test_a_renamed_resource_cannot_take_another_resources_old_slug(staff_client,
 def test_a_new_resource_cannot_take_an_old_slug(staff_client, seeded):
     rename(staff_client, Resource.objects.get(slug="opennotes"), "opennotes-project")
     data = {
-        "title": "Another", "slug": "opennotes", "kind": "book", "position": 5,
+        "title": "Another", "slug": "opennotes", "kind": "book", "audience": "providers",
+        "position": 5,
         "summary": "New.", "tags": "",
         "creators-TOTAL_FORMS": 0, "creators-INITIAL_FORMS": 0,
         "links-TOTAL_FORMS": 0, "links-INITIAL_FORMS": 0,

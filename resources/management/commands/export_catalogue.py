@@ -89,12 +89,19 @@ def plain(value: Any) -> Any:
     return value
 
 
+# Fields written even where they hold their default: who a resource is for is a choice
+# staff make for every resource, and the file should show it.
+ALWAYS_WRITTEN = {"resources.resource": {"audience"}}
+
+
 def entry(obj: models.Model, flow: bool = False) -> dict[str, Any]:
-    """One fixture entry: natural keys, and only the fields that differ from the default."""
+    """One fixture entry: natural keys, and only the fields that differ from the default
+    (or that ALWAYS_WRITTEN names)."""
     (data,) = serializers.serialize(
         "python", [obj], use_natural_foreign_keys=True, use_natural_primary_keys=True
     )
     fields = {}
+    always = ALWAYS_WRITTEN.get(data["model"], set())
     # The natural key first (slug, key), so that each entry says at once what it is.
     ordered = sorted(obj._meta.concrete_fields, key=lambda f: f.name not in ("slug", "key"))
     for field in ordered:
@@ -102,7 +109,7 @@ def entry(obj: models.Model, flow: bool = False) -> dict[str, Any]:
             continue
         value = data["fields"][field.name]
         default = field.get_default() if not callable(field.default) else object()
-        if value == default or value in ("", None):
+        if (value == default or value in ("", None)) and field.name not in always:
             continue
         fields[field.name] = plain(value)
     return {"model": data["model"], "fields": Flow(fields) if flow else fields}
