@@ -381,6 +381,10 @@ class Download:
     content_type: str
     label: str
 
+    @property
+    def media_type(self) -> str:
+        return self.content_type.partition(";")[0]
+
 
 DOWNLOADS = {
     "ris": Download(
@@ -391,6 +395,30 @@ DOWNLOADS = {
     "bib": Download("bib", "application/x-bibtex; charset=utf-8", "BibTeX"),
     "json": Download("json", "application/vnd.citationstyles.csl+json", "CSL-JSON"),
 }
+
+
+# The downloads by the names a catalogue address takes them in (``?format=ris``).
+FORMATS = {"csl": DOWNLOADS["json"], "ris": DOWNLOADS["ris"], "bib": DOWNLOADS["bib"]}
+
+# A formatted citation, as doi.org answers ``Accept: text/x-bibliography; style=apa``.
+BIBLIOGRAPHY = "text/x-bibliography"
+BIBLIOGRAPHY_STYLES = ("apa", "ama", "vancouver")  # APA first: doi.org's default too
+
+
+def answer(resource: Resource, media_type: str, style: str = "") -> tuple[str, str]:
+    """The resource as one of the media types it is offered in: the body and its type.
+
+    CSL-JSON is the record itself (one object, as doi.org gives it; the download is a
+    list), RIS and BibTeX the download's text, a bibliography the style's plain text.
+    """
+    if media_type == BIBLIOGRAPHY:
+        cited = {c.key: c for c in citation_styles.cite(csl_record(resource))}
+        return cited[style].text + "\n", f"{BIBLIOGRAPHY}; charset=utf-8"
+    download = next(d for d in DOWNLOADS.values() if d.media_type == media_type)
+    if download.extension == "json":
+        body = json.dumps(csl_record(resource), ensure_ascii=False, indent=2) + "\n"
+        return body, f"{download.content_type}; charset=utf-8"
+    return write([resource], download.extension), download.content_type
 
 
 class RisFileWriter(rispy.RisWriter):
