@@ -27,7 +27,7 @@ urlpatterns = [
         name="citations",
     ),
     # At most 18 digits: no resource has a longer number.
-    re_path(r"^r/(?P<number>[0-9]{1,18})/$", read_only(views.short_link), name="short"),
+    re_path(r"^r/(?P<number>[0-9]{1,18})/$", open_data(read_only(views.short_link)), name="short"),
     path("handout/", read_only(views.handout), name="handout"),
     path("feeds/resources.atom", open_data(read_only(feeds.LatestResourcesFeed())), name="feed"),
     path("feeds/tags/<slug:tag>.atom", open_data(read_only(feeds.TagFeed())), name="tag-feed"),

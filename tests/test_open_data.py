@@ -186,6 +186,9 @@ def test_a_former_address_redirects_a_data_request_too(seeded):
     assert moved.headers["Access-Control-Allow-Origin"] == "*"
     (entry,) = rispy.loads(ask("/resources/opennotes/", RIS).body.decode())
     assert entry["title"] == "OpenNotes"
+    short = ask(f"/r/{resource.pk}/", RIS)
+    assert (short.status, short.headers["Location"]) == (302, "/resources/opennotes/")
+    assert short.headers["Access-Control-Allow-Origin"] == "*"
 
 
 # The page cache keeps each answer apart
