@@ -398,7 +398,7 @@ DOWNLOADS = {
 
 
 # The downloads by the names a catalogue address takes them in (``?format=ris``).
-FORMATS = {"csl": DOWNLOADS["json"], "ris": DOWNLOADS["ris"], "bib": DOWNLOADS["bib"]}
+FORMATS = {"ris": DOWNLOADS["ris"], "bib": DOWNLOADS["bib"], "csl": DOWNLOADS["json"]}
 
 # A formatted citation, as doi.org answers ``Accept: text/x-bibliography; style=apa``.
 BIBLIOGRAPHY = "text/x-bibliography"

@@ -165,7 +165,7 @@ def test_a_type_not_offered_gets_406_listing_what_is(seeded, accept):
             for line in answer.body.decode().splitlines()
             if "Accept: " in line
         ]
-        assert offered == ["text/html", CSL, RIS, BIBTEX, TEXT]
+        assert offered == ["text/html", RIS, BIBTEX, CSL, TEXT]
         assert "style=apa|ama|vancouver" in answer.body.decode()
 
 
@@ -313,7 +313,7 @@ def test_the_catalogue_page_links_its_results_files(client, many):
         "Save all 30 results to a reference manager:"
     )
     assert line.xpath("a/@href") == [
-        f"/resources/?q=zebrafinch+study&sort=title&format={name}" for name in ["csl", "ris", "bib"]
+        f"/resources/?q=zebrafinch+study&sort=title&format={name}" for name in ["ris", "bib", "csl"]
     ]
 
 
@@ -325,7 +325,7 @@ def test_an_unknown_format_gets_a_400_page_offering_the_others(client, seeded, v
     assert document.xpath("string(//h1)") == "No such format"
     assert f"\u201c{value}\u201d" in document.xpath("string(//main//p)")
     assert document.xpath("//main//ul/li/a/@href") == [
-        f"/resources/?q=patients&format={name}" for name in ["csl", "ris", "bib"]
+        f"/resources/?q=patients&format={name}" for name in ["ris", "bib", "csl"]
     ]
     assert "Access-Control-Allow-Origin" not in response
 
