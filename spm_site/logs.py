@@ -1,6 +1,9 @@
-"""Logging that a person can read: one line for a refused request, tracebacks for real faults."""
+"""Logging that a person can read: one line for a refused request, or for a request the
+database was away for, and tracebacks for real faults."""
 
 import logging
+
+from django.db import DatabaseError
 
 
 class RefusalsInOneLine(logging.Filter):
@@ -11,7 +14,10 @@ class RefusalsInOneLine(logging.Filter):
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.name.startswith("django.security."):
+        outage = record.exc_info is not None and isinstance(record.exc_info[1], DatabaseError)
+        if record.name.startswith("django.security.") or (
+            record.name == "django.request" and outage
+        ):
             record.exc_info = None
             record.exc_text = None
         return True

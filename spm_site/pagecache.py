@@ -12,6 +12,10 @@ generation token) and one cache read: no request object, no middleware, no view.
   same transaction, so the next request on any app server that shares the database
   renders afresh. Entries live in the configured cache: local memory by default, Redis
   when REDIS_URL is set (then the app servers share the pages too).
+- When the database is away: anonymous visitors get the last copy kept of the page they
+  ask for (marked with an ``Age`` header), however old, for as long as the copy is kept
+  (PAGE_STALE_SECONDS beyond its PAGE_CACHE_SECONDS); a page never kept gets Django's
+  styled 503 (spm_site/views.py). Staff, who need the real thing, always get that 503.
 - What it adds: an ETag and Last-Modified, with 304 answers to conditional requests, and
   gzip for clients that accept it. These pages carry no secret (no session, no CSRF
   token), so compressing them gives BREACH nothing to find; pages that do carry one are
@@ -23,6 +27,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import secrets
+import time
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass
@@ -72,6 +77,14 @@ def token_for(request: Any) -> int | None:
         except DatabaseError:
             return None
     return meta[ENVIRON_KEY]
+
+
+def drop_if_broken() -> None:
+    """After a database error outside Django's request cycle, do what Django does at the
+    end of a request: close the connection if it no longer works, so that the next request
+    connects afresh. A connection inside a transaction belongs to whoever opened it."""
+    if not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()
 
 
 def changed_at() -> Any:
@@ -133,6 +146,7 @@ class Entry:
     body: bytes
     gzipped: bytes | None
     etag: str
+    made: float  # time.time() when the page was rendered
 
 
 def etag_matches(header: str, etag: str) -> bool:
@@ -154,21 +168,31 @@ class PageCache:
     def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
         self.app = app
         self.session_cookie = settings.SESSION_COOKIE_NAME
-        self.bypass = (f"/{settings.ADMIN_PATH}", settings.STATIC_URL or "/static/", "/healthz")
+        self.bypass = (
+            f"/{settings.ADMIN_PATH}",
+            settings.STATIC_URL or "/static/",
+            "/healthz",
+            "/readyz",
+        )
         self.seconds = settings.PAGE_CACHE_SECONDS
+        self.kept = settings.PAGE_CACHE_SECONDS + settings.PAGE_STALE_SECONDS
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if not self.may_serve(environ):
             return self.app(environ, start_response)
+        key = self.key(environ)
         try:
             current = read_token()
         except DatabaseError:
-            connection.close()  # Django answers (and /healthz tells why)
-            return self.app(environ, start_response)
-        key = self.key(environ)
+            drop_if_broken()
+            kept = cache.get(key)
+            if isinstance(kept, Entry):
+                return self.serve(kept, environ, start_response, "stale")
+            return self.app(environ, start_response)  # a styled 503 (spm_site/views.py)
         entry = cache.get(key)
-        if isinstance(entry, Entry) and entry.token == current:
-            return self.serve(entry, environ, start_response, "hit")
+        previous = entry if isinstance(entry, Entry) else None
+        if previous is not None and self.fresh(previous, current):
+            return self.serve(previous, environ, start_response, "hit")
         environ[ENVIRON_KEY] = current  # the page is made, and filed, under this token
         captured: list[Any] = []
 
@@ -178,6 +202,11 @@ class PageCache:
 
         result = self.app(environ, capture)
         status, headers = captured
+        if status.startswith("5") and previous is not None:
+            # The database went away while the page was made: the copy kept is better.
+            if hasattr(result, "close"):
+                result.close()
+            return self.serve(previous, environ, start_response, "stale")
         if environ["REQUEST_METHOD"] != "GET" or not self.may_keep(status, headers):
             start_response(status, headers)
             return result
@@ -187,8 +216,11 @@ class PageCache:
             if hasattr(result, "close"):
                 result.close()
         entry = self.entry(current, status, headers, body)
-        cache.set(key, entry, self.seconds)
+        cache.set(key, entry, self.kept)
         return self.serve(entry, environ, start_response, "miss")
+
+    def fresh(self, entry: Entry, current: int | None) -> bool:
+        return entry.token == current and time.time() - entry.made < self.seconds
 
     def may_serve(self, environ: dict[str, Any]) -> bool:
         if self.seconds <= 0 or environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
@@ -248,6 +280,7 @@ class PageCache:
             body=body,
             gzipped=gzip.compress(body, compresslevel=6, mtime=0) if compress else None,
             etag=hashlib.blake2b(body, digest_size=12).hexdigest(),
+            made=time.time(),
         )
 
     @staticmethod
@@ -258,9 +291,11 @@ class PageCache:
         body = entry.gzipped if zipped and entry.gzipped is not None else entry.body
         etag = f'"{entry.etag}-gzip"' if zipped else f'"{entry.etag}"'
         headers = [*entry.headers, ("ETag", etag), ("X-Cache", outcome)]
+        if outcome == "stale":
+            headers.append(("Age", str(max(0, int(time.time() - entry.made)))))
         if PageCache.not_modified(environ, etag, entry.headers):
             kept = ("cache-control", "vary", "last-modified", "etag", "x-cache",
-                    "content-security-policy", "access-control-allow-origin")  # fmt: skip
+                    "content-security-policy", "age", "access-control-allow-origin")  # fmt: skip
             start_response("304 Not Modified", [(n, v) for n, v in headers if n.lower() in kept])
             return []
         if zipped:

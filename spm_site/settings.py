@@ -180,6 +180,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database server that does not answer costs a request seconds, not minutes.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(
+        os.environ.get("DATABASE_CONNECT_TIMEOUT", "3")
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # IMMEDIATE takes the write lock when a transaction starts, so two admin
@@ -197,18 +202,24 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # "defences" holds what the suggestion form's defences must see from every worker and
 # server alike (the tokens already used, each address's recent posts): Redis too, else a
 # table in the database, never one worker's memory (suggestions/defences.py).
+# A Redis outage costs speed, never pages (spm_site/caches.py); each connection and each
+# answer waits at most CACHE_TIMEOUT seconds, so a Redis that never answers cannot hold a page.
+CACHE_TIMEOUT = float(os.environ.get("CACHE_TIMEOUT", "0.25"))
 CACHES: dict[str, dict[str, Any]]
 if os.environ.get("REDIS_URL"):
+    redis_options = {"socket_connect_timeout": CACHE_TIMEOUT, "socket_timeout": CACHE_TIMEOUT}
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "spm_site.caches.FailSoftRedisCache",
             "LOCATION": os.environ["REDIS_URL"],
             "KEY_PREFIX": "spm",
+            "OPTIONS": redis_options,
         },
         "defences": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
             "KEY_PREFIX": "spm-defences",
+            "OPTIONS": redis_options,
         },
     }
 else:
@@ -228,6 +239,9 @@ else:
 # item, the header, a search's counts); a change to the content retires both at once anyway.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "3600"))
 FRAGMENT_CACHE_SECONDS = int(os.environ.get("FRAGMENT_CACHE_SECONDS", "3600"))
+# How much longer a cached page is kept, to be served (marked with its Age) while the
+# database is away (spm_site/pagecache.py).
+PAGE_STALE_SECONDS = int(os.environ.get("PAGE_STALE_SECONDS", str(24 * 60 * 60)))
 
 
 # The admin lives at /admin/ unless ADMIN_PATH says otherwise (for example "staff-7f3a/").

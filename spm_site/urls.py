@@ -12,9 +12,12 @@ admin.site.site_header = "SPM Resources"
 admin.site.site_title = "SPM Resources admin"
 admin.site.index_title = "Edit the Resources for Providers site"
 
+handler500 = "spm_site.views.server_error"
+
 urlpatterns = [
     path(settings.ADMIN_PATH, admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
     path("sitemap.xml", read_only(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path(
         "robots.txt",

@@ -1,0 +1,177 @@
+"""A cache that costs speed, never pages, when it fails.
+
+The site's default cache holds what is quicker to keep than to make again: whole pages,
+fragments of them, registry answers. Redis going away must therefore make the site slower,
+not broken. ``FailSoftRedisCache`` is Django's Redis backend with three changes:
+
+- every error of Redis (refused, reset, timed out) reads as a miss and a write that did not
+  happen, so the page is rendered without the cache and answers as usual;
+- after a failure the cache is not asked again for ``RETRY_SECONDS``, so a Redis that never
+  answers costs one request a short timeout (settings.CACHE_TIMEOUT), not every request;
+  then one request tries it again, and when it answers it is used again, with no restart;
+- one warning is logged when an outage starts and one line when it ends, not one a request.
+
+The "defences" cache of the suggestion form is not fail-soft: its callers handle its errors
+themselves (suggestions/defences.py), as a miss there would mean a different thing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Literal
+
+from django.core.cache import caches
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+
+logger = logging.getLogger(__name__)
+
+RETRY_SECONDS = 5.0  # how long an outage keeps the cache unasked before one more try
+SLOW_SECONDS = 0.1  # a probe answered slower than this reports the cache as degraded
+
+State = Literal["ok", "degraded", "down"]
+
+
+class Outage:
+    """Whether one Redis server is taken for down, shared by the threads of a process
+    (Django makes a cache object for each thread)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.down_since: float | None = None
+        self.next_try = 0.0
+
+    def skip(self) -> bool:
+        """True while the cache should not be asked; lets one caller through to try."""
+        if self.down_since is None:
+            return False
+        with self.lock:
+            now = time.monotonic()
+            if now < self.next_try:
+                return True
+            self.next_try = now + RETRY_SECONDS  # this caller tries; the rest wait again
+            return False
+
+    def failed(self, location: str, error: Exception) -> None:
+        with self.lock:
+            self.next_try = time.monotonic() + RETRY_SECONDS
+            if self.down_since is not None:
+                return
+            self.down_since = time.monotonic()
+        logger.warning(
+            "The cache at %s did not answer (%s): pages are made without it until it does; "
+            "trying again every %.0f s.",
+            location,
+            type(error).__name__,
+            RETRY_SECONDS,
+        )
+
+    def answered(self, location: str) -> None:
+        if self.down_since is None:
+            return
+        with self.lock:
+            since, self.down_since = self.down_since, None
+        if since is not None:
+            logger.warning(
+                "The cache at %s answers again, after %.0f s.",
+                location,
+                time.monotonic() - since,
+            )
+
+
+OUTAGES: dict[str, Outage] = {}
+OUTAGES_LOCK = threading.Lock()
+
+
+def outage_of(location: str) -> Outage:
+    with OUTAGES_LOCK:
+        return OUTAGES.setdefault(location, Outage())
+
+
+class FailSoftRedisCache(RedisCache):
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self.location = ", ".join(self._servers)  # type: ignore[attr-defined]
+        self.outage = outage_of(self.location)
+
+    def attempt(self, call: Callable[[], Any], fallback: Any) -> Any:
+        if self.outage.skip():
+            return fallback
+        try:
+            result = call()
+        except self.errors as error:
+            self.outage.failed(self.location, error)
+            return fallback
+        self.outage.answered(self.location)
+        return result
+
+    @property
+    def errors(self) -> type[Exception]:
+        return self._cache._lib.RedisError  # type: ignore[attr-defined]
+
+    def probe(self) -> State:
+        """Ask the server now, whatever the outage says: ok, slow or down (for /readyz)."""
+        started = time.monotonic()
+        try:
+            self._cache.get_client(write=True).ping()
+        except self.errors as error:
+            self.outage.failed(self.location, error)
+            return "down"
+        self.outage.answered(self.location)
+        return "degraded" if time.monotonic() - started > SLOW_SECONDS else "ok"
+
+    # The methods of BaseCache, each through attempt() with what a miss would give.
+
+    def add(
+        self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None
+    ) -> bool:
+        return self.attempt(lambda: RedisCache.add(self, key, value, timeout, version), False)
+
+    def get(self, key: Any, default: Any = None, version: Any = None) -> Any:
+        return self.attempt(lambda: RedisCache.get(self, key, default, version), default)
+
+    def set(
+        self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None
+    ) -> None:
+        self.attempt(lambda: RedisCache.set(self, key, value, timeout, version), None)
+
+    def touch(self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None) -> bool:
+        return self.attempt(lambda: RedisCache.touch(self, key, timeout, version), False)
+
+    def delete(self, key: Any, version: Any = None) -> bool:
+        return self.attempt(lambda: RedisCache.delete(self, key, version), False)
+
+    def get_many(self, keys: Any, version: Any = None) -> dict[Any, Any]:
+        return self.attempt(lambda: RedisCache.get_many(self, keys, version), {})
+
+    def has_key(self, key: Any, version: Any = None) -> bool:
+        return self.attempt(lambda: RedisCache.has_key(self, key, version), False)
+
+    def set_many(self, data: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None) -> list[Any]:
+        return self.attempt(lambda: RedisCache.set_many(self, data, timeout, version), list(data))
+
+    def delete_many(self, keys: Any, version: Any = None) -> None:
+        self.attempt(lambda: RedisCache.delete_many(self, keys, version), None)
+
+    def clear(self) -> None:
+        self.attempt(lambda: RedisCache.clear(self), None)
+
+    def incr(self, key: Any, delta: int = 1, version: Any = None) -> int:
+        # A counter that cannot be read is one that does not exist, as for a miss.
+        missing = object()
+        result = self.attempt(lambda: RedisCache.incr(self, key, delta, version), missing)
+        if result is missing:
+            raise ValueError(f"Key {key!r} not found (the cache did not answer).")
+        return result
+
+
+def cache_state() -> State:
+    """The default cache: ok, degraded (answers slowly) or down. A cache in this process's
+    memory is always ok."""
+    cache = caches["default"]
+    if isinstance(cache, FailSoftRedisCache):
+        return cache.probe()
+    return "ok"
