@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test lint check backup lock audit loadtest slowclients abuse bench lighthouse setup install checkers migrate seed static clean
+.PHONY: run test lint check backup lock audit loadtest slowclients abuse chaos bench lighthouse setup install checkers migrate seed static clean
 
 run: setup
 	$(BIN)/gunicorn --config gunicorn.conf.py
@@ -48,6 +48,13 @@ slowclients: install static
 # 5xx, every page view within 1 s (gunicorn, production settings, a scratch copy; loopback).
 abuse: install static
 	$(MANAGE) abuse
+
+# Parts failing under load: gunicorn (production settings) on PostgreSQL and Redis, each
+# through a local TCP proxy that is cut and restored (Redis refused, then a blackhole; the
+# database; both), then a HUP reload; prints each phase's answers, failures and latency.
+# Needs PostgreSQL and Redis on loopback (CHAOS_POSTGRES_URL, CHAOS_REDIS_URL).
+chaos: install static
+	$(MANAGE) chaos
 
 # Speed, measured (loopback only, bounded in time; figures vary with the machine):
 # 1. the public pages over 1,000 generated resources, loaded with wrk against gunicorn

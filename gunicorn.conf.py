@@ -28,5 +28,6 @@ limit_request_field_size = 8190
 wsgi_app = "spm_site.wsgi:application"
 accesslog = "-"
 errorlog = "-"
-# Settings (and the local secret key file) are read once, before the workers fork.
-preload_app = True
+# Each worker loads the application itself, so that `kill -HUP` of the master (new code,
+# new settings) starts workers on the new release while the old ones finish what they hold.
+preload_app = False

@@ -127,8 +127,14 @@ class FaultProxy:
 
     def restore(self) -> None:
         with self.lock:
+            # Connections taken while a blackhole are reset, as the far end, which never
+            # saw them, would reset them once packets flow again.
+            swallowed = self.open if self.mode == "blackhole" else set()
+            self.open = set() if swallowed else self.open
             self.mode = "pass"
             listening = self.listener is not None
+        for conn in swallowed:
+            reset(conn)
         if not listening and not self.closed:
             self.listen()
 

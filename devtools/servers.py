@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 
@@ -99,14 +100,61 @@ def serving(
 @contextmanager
 def running_site(extra_env: dict[str, str] | None = None) -> Iterator[int]:
     """gunicorn with gunicorn.conf.py and production settings on a seeded copy of the site."""
+    with running_gunicorn(extra_env) as (port, _):
+        yield port
+
+
+@contextmanager
+def running_gunicorn(
+    extra_env: dict[str, str] | None = None, seed_env: dict[str, str] | None = None
+) -> Iterator[tuple[int, subprocess.Popen]]:
+    """As running_site, with the gunicorn master's process (to signal it). ``seed_env``
+    migrates and seeds another way to the database than the site's (past a proxy)."""
     with tempfile.TemporaryDirectory() as directory:
         port = free_port()
         env = {**production_env(Path(directory) / "db.sqlite3", port), **(extra_env or {})}
-        manage(env, "migrate", "--no-input")
-        manage(env, "seed")
+        manage({**env, **(seed_env or {})}, "migrate", "--no-input")
+        manage({**env, **(seed_env or {})}, "seed")
         command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"]
-        with serving(command, port, "gunicorn", seconds=30, cwd=settings.BASE_DIR, env=env):
-            yield port
+        with serving(
+            command, port, "gunicorn", seconds=30, cwd=settings.BASE_DIR, env=env
+        ) as server:
+            yield port, server
+
+
+@contextmanager
+def scratch_postgres(url: str) -> Iterator[str]:
+    """A database made on the PostgreSQL server of ``url`` for one run, dropped after."""
+    import psycopg
+
+    name = f"spm_scratch_{secrets.token_hex(4)}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def through(url: str, port: int) -> str:
+    """``url`` (a database's or Redis's) with its host and port replaced by 127.0.0.1:port."""
+    parts = urlsplit(url)
+    user = parts.netloc.rpartition("@")[0]
+    return urlunsplit(parts._replace(netloc=f"{user}@{HOST}:{port}" if user else f"{HOST}:{port}"))
+
+
+def workers_of(master: int) -> set[int]:
+    """The process ids of a gunicorn master's workers (its children), from /proc."""
+    children = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # gone while we looked
+        if int(fields[1]) == master:
+            children.add(int(stat.parent.name))
+    return children
 
 
 # One nginx worker, every file it writes kept in ``directory`` (it runs as any user).

@@ -97,8 +97,8 @@ class FailSoftRedisCache(RedisCache):
         self.location = ", ".join(self._servers)  # type: ignore[attr-defined]
         self.outage = outage_of(self.location)
 
-    def attempt(self, call: Callable[[], Any], fallback: Any) -> Any:
-        if self.outage.skip():
+    def attempt(self, call: Callable[[], Any], fallback: Any, *, now: bool = False) -> Any:
+        if not now and self.outage.skip():
             return fallback
         try:
             result = call()
@@ -137,6 +137,19 @@ class FailSoftRedisCache(RedisCache):
         self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None
     ) -> None:
         self.attempt(lambda: RedisCache.set(self, key, value, timeout, version), None)
+
+    def get_now(self, key: Any, default: Any = None, version: Any = None) -> Any:
+        """get(), asked even during an outage's pause: for when the only other answer is an
+        error page (a page kept for a database outage). Twice: the first connection taken
+        may be one that the outage broke."""
+        missing = object()
+        for _ in range(2):
+            value = self.attempt(
+                lambda: RedisCache.get(self, key, missing, version), None, now=True
+            )
+            if value is not None:
+                return default if value is missing else value
+        return default
 
     def touch(self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None) -> bool:
         return self.attempt(lambda: RedisCache.touch(self, key, timeout, version), False)

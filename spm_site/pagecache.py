@@ -185,7 +185,8 @@ class PageCache:
             current = read_token()
         except DatabaseError:
             drop_if_broken()
-            kept = cache.get(key)
+            # Asked even if the cache was just taken for down: the other answer is a 503.
+            kept = getattr(cache, "get_now", cache.get)(key)
             if isinstance(kept, Entry):
                 return self.serve(kept, environ, start_response, "stale")
             return self.app(environ, start_response)  # a styled 503 (spm_site/views.py)

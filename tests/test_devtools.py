@@ -24,6 +24,7 @@ TOOLS = [
     "audit_dependencies",
     "bench_lookups",
     "abuse",
+    "chaos",
 ]
 # Where Django's test machinery may be used: the developer's tools and the tests.
 MAY_USE_DJANGO_TEST = {"devtools", "tests"}
@@ -45,6 +46,13 @@ def test_a_production_server_offers_none_of_the_developers_tools():
 
 def test_a_developers_machine_offers_every_tool():
     assert set(TOOLS) <= commands_offered()
+
+
+def test_the_fault_injection_refuses_servers_off_this_machine():
+    with pytest.raises(CommandError, match=r"--redis must be on this machine \(loopback\)"):
+        call_command("chaos", "--redis", "redis://10.0.0.5:6379/0")
+    with pytest.raises(CommandError, match=r"--postgres must be on this machine"):
+        call_command("chaos", "--postgres", "postgres://spm@db.example.org/spm")
 
 
 def imports_django_test(tree: ast.AST) -> bool:

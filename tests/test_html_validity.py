@@ -4,9 +4,12 @@ import json
 import subprocess
 from pathlib import Path
 
+from django.db import OperationalError
 from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.views.defaults import server_error
+
+from spm_site.views import server_error as site_server_error
 
 from .conftest import PublicPage
 
@@ -21,6 +24,7 @@ NOT_HTML = {
     "sitemap",
     "robots.txt",
     "healthz",  # plain text, for load balancers
+    "readyz",  # JSON, for monitoring
 }
 
 
@@ -43,7 +47,15 @@ def error_pages() -> dict[str, bytes]:
     forged = Client(enforce_csrf_checks=True).post("/admin/login/", {"username": "x"})
     crashed = server_error(RequestFactory().get("/"))
     assert (bad_host.status_code, forged.status_code, crashed.status_code) == (400, 403, 500)
-    return {"400": bad_host.content, "403 CSRF": forged.content, "500": crashed.content}
+    pages = {"400": bad_host.content, "403 CSRF": forged.content, "500": crashed.content}
+    for name, path in (("503", "/resources/"), ("503 admin", "/admin/resources/resource/")):
+        try:
+            raise OperationalError("database is locked")
+        except OperationalError:  # the database away, as the site's 500 handler sees it
+            unavailable = site_server_error(RequestFactory().get(path))
+        assert unavailable.status_code == 503
+        pages[name] = unavailable.content
+    return pages
 
 
 def test_every_public_page_is_valid_html(

@@ -6,12 +6,16 @@ page the page cache holds (with its Age), a styled 503 with Retry-After for the 
 a clear 503 in the admin; when the database answers again, pages are fresh at once.
 """
 
+import http.client
 import logging
+import os
 import secrets
 import socket
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from typing import Any
+from urllib.parse import urlsplit
 
 import lxml.html
 import pytest
@@ -19,7 +23,7 @@ from django.db import OperationalError, connection
 from django.test import Client
 
 from devtools.faultproxy import FaultProxy, proxy_to
-from devtools.servers import free_port
+from devtools.servers import free_port, running_gunicorn, scratch_postgres, through
 from resources.models import Resource
 from spm_site import caches
 from tests.conftest import PublicPage, needed, page, through_site
@@ -265,3 +269,78 @@ def test_a_fault_proxy_refuses_and_swallows(tmp_path) -> None:
             assert conn.recv(100) == b"+PONG\r\n"
     finally:
         proxy.close()
+
+
+# The same cuts, for real: gunicorn with production settings on PostgreSQL and Redis, each
+# reached through a proxy that is cut as a stopped server or a dead route would cut it.
+
+POSTGRES = os.environ.get("CI_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
+
+
+def postgres_running() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", urlsplit(POSTGRES).port or 5432), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+def ask(port: int, path: str) -> tuple[int, dict[str, str], bytes, float]:
+    started = time.monotonic()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("GET", path, headers={"X-Forwarded-Proto": "https"})
+        response = connection.getresponse()
+        body = response.read()
+        return response.status, dict(response.getheaders()), body, time.monotonic() - started
+    finally:
+        connection.close()
+
+
+def test_gunicorn_on_postgresql_and_redis_through_cut_proxies() -> None:
+    needed(postgres_running(), "PostgreSQL is not running on 127.0.0.1:5432")
+    needed(redis_running(), "Redis is not running on 127.0.0.1:6379")
+    kept_pages = ["/", "/resources/opennotes/", "/about/", "/resources/?q=notes"]
+    with ExitStack() as stack:
+        database = stack.enter_context(scratch_postgres(POSTGRES))
+        pg = stack.enter_context(proxy_to("127.0.0.1", urlsplit(POSTGRES).port or 5432))
+        redis = stack.enter_context(proxy_to(*REDIS))
+        env = {
+            "DATABASE_URL": through(database, pg.port),
+            "REDIS_URL": f"redis://127.0.0.1:{redis.port}/13",
+            "WEB_CONCURRENCY": "1",
+        }
+        port, _ = stack.enter_context(running_gunicorn(env, seed_env={"DATABASE_URL": database}))
+        prefix = secrets.token_hex(3)  # searches no earlier run has kept
+        for path in kept_pages:
+            ask(port, path)
+        assert [ask(port, p)[1].get("X-Cache") for p in kept_pages] == ["hit"] * 4
+
+        redis.cut("refuse")
+        refused = [ask(port, p) for p in [*kept_pages, f"/resources/?q={prefix}refused"]]
+        redis.cut("blackhole")
+        silent = [ask(port, p) for p in [*kept_pages, f"/resources/?q={prefix}silent"]]
+        redis.restore()
+
+        pg.cut("refuse")
+        during = {p: ask(port, p) for p in kept_pages}
+        fresh = ask(port, f"/resources/?q={prefix}never")
+        healthz, readyz = ask(port, "/healthz"), ask(port, "/readyz")
+        pg.restore()
+        back = ask(port, "/readyz")
+        after = ask(port, f"/resources/?q={prefix}after")
+
+    for answers in (refused, silent):
+        assert [a[0] for a in answers] == [200] * 5
+        assert max(a[3] for a in answers) < 1
+    for path, (status, headers, _, _) in during.items():
+        assert (status, headers.get("X-Cache")) == (200, "stale"), path
+        assert "Age" in headers
+    assert (fresh[0], fresh[1]["Retry-After"]) == (503, "30")
+    assert lxml.html.fromstring(fresh[2]).xpath("//h1/text()") == [
+        "This page cannot be shown just now"
+    ]
+    assert (healthz[0], healthz[2]) == (200, b"ok\n")
+    assert (readyz[0], readyz[2]) == (503, b'{"database": "down", "cache": "ok"}')
+    assert (back[0], back[2]) == (200, b'{"database": "ok", "cache": "ok"}')
+    assert after[0] == 200
