@@ -25,9 +25,10 @@ class ResourcesConfig(AppConfig):
     def ready(self) -> None:
         from taggit.models import Tag
 
-        from spm_site import pagecache
+        from spm_site import http, pagecache
 
         from . import signals
+        from .citations import BIBLIOGRAPHY, BIBLIOGRAPHY_STYLES, FORMATS
         from .models import Creator, FormerSlug, Link, Notice, Resource, TaggedResource
 
         signals.connect()
@@ -36,3 +37,7 @@ class ResourcesConfig(AppConfig):
         # retraction) is on the resource's page and its list entry, recorded or deleted.
         pagecache.watch(Resource, Link, Creator, FormerSlug, TaggedResource, Tag, Notice)
         post_migrate.connect(fill_search_index, sender=self)
+        # A resource's address also answers its citation in these types (views.py).
+        for download in FORMATS.values():
+            http.offer(download.media_type)
+        http.offer(BIBLIOGRAPHY, BIBLIOGRAPHY_STYLES)

@@ -195,6 +195,16 @@ def tallies(choices: Choices, found: Match, generation: int | None) -> dict[str,
     return kept
 
 
+def everything(choices: Choices, generation: int | None) -> list[Resource]:
+    """Every resource the choices find, not one page, in the order the pages show them."""
+    found = match(choices.q)
+    counted = tallies(choices, found, generation)
+    if counted["ids"] is None:
+        return list(ordered(filtered(choices, found), choices).with_list_details())
+    by_id = {r.pk: r for r in Resource.objects.filter(pk__in=counted["ids"]).with_list_details()}
+    return [by_id[pk] for pk in counted["ids"]]
+
+
 def find(choices: Choices, generation: int | None) -> Results:
     """The page of results and its facets; ``generation`` is the token they are kept under
     (``pagecache.token_for(request)``)."""

@@ -1,7 +1,8 @@
 """Citations of a resource: one CSL-JSON record, and every other format written from it.
 
-``csl_record`` is the single source. AMA (11th edition) and APA (7th edition) text comes
-from it through citeproc-py and the official CSL styles; RIS and BibTeX are written from it
+``csl_record`` is the single source. AMA (11th edition), APA (7th edition) and NLM/Vancouver
+(Citing Medicine, 2nd edition) text comes from it through citeproc-py and the official CSL
+styles; RIS and BibTeX are written from it
 with rispy and bibtexparser; the CSL-JSON download is the record itself. A change to what
 a resource says therefore reaches every format at once.
 """
@@ -143,7 +144,11 @@ def page_range(record: CslRecord) -> tuple[str, str]:
 
 
 # Citation styles, loaded once per process (parsing a style file takes a few milliseconds).
-STYLES = {"ama": "american-medical-association", "apa": "apa"}
+STYLES = {
+    "ama": "american-medical-association",
+    "apa": "apa",
+    "vancouver": "nlm-citation-sequence",
+}
 
 
 @dataclass(frozen=True)
@@ -154,16 +159,33 @@ class StyledCitation:
     text: str
 
 
-STYLE_NAMES = {"ama": "AMA (11th edition)", "apa": "APA (7th edition)"}
+STYLE_NAMES = {
+    "ama": "AMA (11th edition)",
+    "apa": "APA (7th edition)",
+    "vancouver": "Vancouver (NLM)",
+}
+
+# Styles that cite a retraction (or expression of concern) after the reference.
+CITES_NOTICE = {"ama", "vancouver"}
+
+
+def load_style(name: str) -> CitationStylesStyle:
+    style = CitationStylesStyle(get_style_filepath(name), validate=False)
+    # A style's localized date ("2014 Aug 15" in NLM's) may separate its parts with a
+    # delimiter, which citeproc-py reads from the date that calls it instead: copy it there.
+    for date in style.root.iter("{http://purl.org/net/xbiblio/csl}date"):
+        form = date.get("form")
+        if form and not date.is_locale_date() and date.get("delimiter") is None:
+            localized = date.get_date(form)
+            if localized is not None and localized.get("delimiter") is not None:
+                date.set("delimiter", localized.get("delimiter"))
+    return style
 
 
 class CitationStyles:
     @cached_property
     def styles(self) -> dict[str, CitationStylesStyle]:
-        return {
-            key: CitationStylesStyle(get_style_filepath(name), validate=False)
-            for key, name in STYLES.items()
-        }
+        return {key: load_style(name) for key, name in STYLES.items()}
 
     def render(self, record: CslRecord, key: str, output: Any) -> str:
         # "custom" is CSL-JSON's, not a variable any style reads (citeproc-py warns of it).
@@ -171,7 +193,7 @@ class CitationStyles:
         bibliography = CitationStylesBibliography(self.styles[key], CiteProcJSON([item]), output)
         bibliography.register(Citation([CitationItem(record["id"])]))
         text = str(bibliography.bibliography()[0])
-        # AMA is a numbered style: the reference stands alone here, without its number.
+        # AMA and NLM are numbered styles: the reference stands alone here, without its number.
         text = re.sub(r"^\d+\.\s*", "", text)
         if "author" not in record and "editor" not in record:
             # With no creator, both styles move the title to the front; citeproc-py then
@@ -184,17 +206,19 @@ class CitationStyles:
                 text = text[: first.end()] + again.sub("", text[first.end() :], count=1)
         # citeproc-py does not fold a period into the ! or ? that ends a title.
         text = re.sub(r"([!?])((?:</[a-z]+>)*)\.", r"\1\2", text)
-        if key == "ama":
+        if key in CITES_NOTICE:
             text = with_notice_cited(text, record)
         return text
 
     def cite(self, record: CslRecord) -> list[StyledCitation]:
-        """AMA and APA for the record, rendered once per distinct record, then cached.
+        """AMA, APA and Vancouver for the record, rendered once per distinct record, then cached.
 
-        The cache key is the record itself (hashed), so an edit that changes anything a
-        citation shows makes a new key: nothing needs to be invalidated.
+        The cache key is the record itself (hashed) with the styles, so an edit that changes
+        anything a citation shows, or a style added, makes a new key: nothing needs to be
+        invalidated.
         """
-        key = "citations:" + hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
+        keyed = json.dumps([record, STYLES], sort_keys=True).encode()
+        key = "citations:" + hashlib.sha256(keyed).hexdigest()
         rendered = cache.get(key)
         if rendered is None:
             # citeproc-py's HTML formatter marks up what the style adds (italics) but leaves
@@ -224,7 +248,7 @@ citation_styles = CitationStyles()
 
 
 def with_notice_cited(text: str, record: CslRecord) -> str:
-    """AMA's reference with the retraction (or expression of concern) cited after it, as
+    """The reference with the retraction (or expression of concern) cited after it, as
     AMA and NLM cite a retracted article: "... Retraction in: doi:10.1000/notice". (APA's
     own style marks the work "(Retracted)" from the record's status.)"""
     serious = next((n for n in record_notices(record) if n["serious"]), None)
@@ -237,7 +261,7 @@ def with_notice_cited(text: str, record: CslRecord) -> str:
         cited = f"{words.name} in: {serious['URL']}"
     else:
         cited = f"{words.state or words.name}."
-    # AMA ends a reference with a period, or with its DOI or address, which take none.
+    # A reference ends with a period, or with its DOI or address, which take none.
     return f"{text} {cited}"
 
 
@@ -357,6 +381,10 @@ class Download:
     content_type: str
     label: str
 
+    @property
+    def media_type(self) -> str:
+        return self.content_type.partition(";")[0]
+
 
 DOWNLOADS = {
     "ris": Download(
@@ -367,6 +395,30 @@ DOWNLOADS = {
     "bib": Download("bib", "application/x-bibtex; charset=utf-8", "BibTeX"),
     "json": Download("json", "application/vnd.citationstyles.csl+json", "CSL-JSON"),
 }
+
+
+# The downloads by the names a catalogue address takes them in (``?format=ris``).
+FORMATS = {"ris": DOWNLOADS["ris"], "bib": DOWNLOADS["bib"], "csl": DOWNLOADS["json"]}
+
+# A formatted citation, as doi.org answers ``Accept: text/x-bibliography; style=apa``.
+BIBLIOGRAPHY = "text/x-bibliography"
+BIBLIOGRAPHY_STYLES = ("apa", "ama", "vancouver")  # APA first: doi.org's default too
+
+
+def answer(resource: Resource, media_type: str, style: str = "") -> tuple[str, str]:
+    """The resource as one of the media types it is offered in: the body and its type.
+
+    CSL-JSON is the record itself (one object, as doi.org gives it; the download is a
+    list), RIS and BibTeX the download's text, a bibliography the style's plain text.
+    """
+    if media_type == BIBLIOGRAPHY:
+        cited = {c.key: c for c in citation_styles.cite(csl_record(resource))}
+        return cited[style].text + "\n", f"{BIBLIOGRAPHY}; charset=utf-8"
+    download = next(d for d in DOWNLOADS.values() if d.media_type == media_type)
+    if download.extension == "json":
+        body = json.dumps(csl_record(resource), ensure_ascii=False, indent=2) + "\n"
+        return body, f"{download.content_type}; charset=utf-8"
+    return write([resource], download.extension), download.content_type
 
 
 class RisFileWriter(rispy.RisWriter):

@@ -13,18 +13,18 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.functional import cached_property
 from django.views.decorators.cache import cache_control
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
 from principles.models import Principle, TextBlock
-from spm_site import pagecache
+from spm_site import http, pagecache
 from spm_site.public_urls import absolute_url
 
 from . import cards, citations, embeds, linked_data, picks, sharing
-from .catalogue import AUDIENCE_FILTERS, SORTS, Choices, find
+from .catalogue import AUDIENCE_FILTERS, SORTS, Choices, everything, find
 from .models import Resource, ResourceQuerySet
 from .pagination import pagination
 
@@ -88,8 +88,9 @@ class ResourceDetailView(DetailView):
     context_object_name = "resource"
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        wanted = http.representation(request.headers.get("Accept", ""))
         try:
-            response = super().get(request, *args, **kwargs)
+            self.object = self.get_object()
         except Http404:
             # An address typed with capitals, or one the resource had before a
             # rename, leads to the current address in one permanent redirect.
@@ -101,6 +102,15 @@ class ResourceDetailView(DetailView):
             if current is None:
                 raise
             return HttpResponsePermanentRedirect(current.get_absolute_url())
+        if wanted.media_type == http.HTML:
+            response = self.render_to_response(self.get_context_data(object=self.object))
+        elif wanted.acceptable:
+            body, content_type = citations.answer(self.object, wanted.media_type, wanted.style)
+            response = HttpResponse(body, content_type=content_type)
+        else:
+            response = not_acceptable(request)
+        # The same address answers HTML or a citation (the page cache keeps each apart).
+        patch_vary_headers(response, ["Accept"])
         if request.user.is_authenticated:
             # What staff see (drafts among it) is theirs alone: no shared cache keeps it.
             patch_cache_control(response, private=True, no_store=True)
@@ -147,6 +157,24 @@ class ResourceDetailView(DetailView):
         return context
 
 
+def not_acceptable(request: HttpRequest) -> HttpResponse:
+    """406, in words a person or a program can act on: what the address does answer."""
+    styles = "|".join(citations.BIBLIOGRAPHY_STYLES)
+    offered = [
+        f"{http.HTML}",
+        *(download.media_type for download in citations.FORMATS.values()),
+        f"{citations.BIBLIOGRAPHY}; style={styles}   (a formatted citation in US English; "
+        f"style={citations.BIBLIOGRAPHY_STYLES[0]} when none is given)",
+    ]
+    lines = [
+        "406 Not Acceptable: this address cannot answer in the type the Accept header asks for.",
+        "It answers:",
+        *(f"  Accept: {line}" for line in offered),
+        "",
+    ]
+    return HttpResponse("\n".join(lines), status=406, content_type="text/plain; charset=utf-8")
+
+
 def short_link(request: HttpRequest, number: str) -> HttpResponse:
     """/r/<number>/: the address that never changes leads to the current one.
 
@@ -191,6 +219,39 @@ def citation_download(
     return response
 
 
+def format_links(path: str, choices: Choices) -> list[dict[str, str]]:
+    """The address of every result of these choices in each format, for a link."""
+    query = choices.query(page="")
+    return [
+        {
+            "name": name,
+            "label": d.label,
+            "url": f"{path}{query}{'&' if query else '?'}format={name}",
+        }
+        for name, d in citations.FORMATS.items()
+    ]
+
+
+def catalogue_download(request: HttpRequest, choices: Choices, topic: Tag | None) -> HttpResponse:
+    """Every result of a catalogue address (``?format=csl|ris|bib``), not one page, as a file."""
+    download = citations.FORMATS.get(request.GET["format"])
+    if download is None:
+        context = {
+            "asked": request.GET["format"][:100],
+            "formats": format_links(request.path, choices),
+            "page_title": "No such format",
+            "noindex": True,
+        }
+        return render(request, "resources/unknown_format.html", context, status=400)
+    resources = everything(choices, pagecache.token_for(request))
+    name = f"spm-resources-{topic.slug}" if topic else "spm-resources"
+    response = HttpResponse(
+        citations.write(resources, download.extension), content_type=download.content_type
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}.{download.extension}"'
+    return response
+
+
 def handout(request: HttpRequest) -> HttpResponse:
     """The whole list on paper, or a provider's picks (``?r=4&r=2``) in their order: title,
     summary, short link and QR code of each resource."""
@@ -221,6 +282,8 @@ def catalogue(request: HttpRequest, tag: str | None = None) -> HttpResponse:
     """/resources/ (search and filters) and /resources/tags/<tag>/ (one topic)."""
     topic = get_object_or_404(Tag, slug=tag) if tag is not None else None
     choices = Choices.read(request, fixed_topic=topic.slug if topic else "")
+    if request.GET.get("format"):
+        return catalogue_download(request, choices, topic)
     results = find(choices, pagecache.token_for(request))
     path = request.path
     pages = pagination(results.page, lambda n: path + choices.query(page=n), "Pages of results")
@@ -251,6 +314,7 @@ def catalogue(request: HttpRequest, tag: str | None = None) -> HttpResponse:
                 "to providers, by word, kind and topic."
             ),
             "canonical_url": absolute_url(path + choices.query()),
+            "formats": format_links(path, choices),
             # A search is for the reader; a topic page is worth a search engine's time.
             "noindex": bool(choices.q),
         },
@@ -258,9 +322,7 @@ def catalogue(request: HttpRequest, tag: str | None = None) -> HttpResponse:
 
 
 def oembed_error(message: str, status: int) -> JsonResponse:
-    response = JsonResponse({"error": message}, status=status)
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
+    return JsonResponse({"error": message}, status=status)
 
 
 def pixels(query: QueryDict, name: str) -> int | None:
@@ -275,8 +337,8 @@ def pixels(query: QueryDict, name: str) -> int | None:
 
 def oembed(request: HttpRequest) -> JsonResponse:
     """/oembed?url=<the list's or a resource's address>&format=json&maxwidth=&maxheight=:
-    the oEmbed answer that WordPress (or any consumer) embeds. Open data: any site's
-    scripts may read it too."""
+    the oEmbed answer that WordPress (or any consumer) embeds. Open data (resources/urls.py):
+    any site's scripts may read it too."""
     if (request.GET.get("format") or "json") != "json":
         # oEmbed's answer for a format not offered; WordPress then asks for JSON.
         return oembed_error("Only format=json is offered.", 501)
@@ -298,9 +360,7 @@ def oembed(request: HttpRequest) -> JsonResponse:
             f"the pages of published resources ({settings.SITE_URL}/resources/...) can be.",
             404,
         )
-    response = JsonResponse(embeds.oembed(target, maxwidth, maxheight))
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
+    return JsonResponse(embeds.oembed(target, maxwidth, maxheight))
 
 
 def embed_list(request: HttpRequest) -> HttpResponse:

@@ -41,6 +41,8 @@ from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
+from .http import representation
+
 COMPRESSIBLE = ("text/", "application/atom+xml", "application/json", "application/xml",
                 "application/vnd.citationstyles", "image/svg+xml")  # fmt: skip
 MIN_COMPRESS = 256  # bytes; smaller bodies are not worth a gzip header
@@ -252,6 +254,10 @@ class PageCache:
                 environ.get("HTTP_HOST", ""),
                 environ.get("PATH_INFO", ""),
                 environ.get("QUERY_STRING", ""),
+                # What was asked for (HTML, or a type an app offers, spm_site/http.py): an
+                # address that negotiates keeps each answer apart, and browsers' many Accept
+                # headers all come to "text/html".
+                str(representation(environ.get("HTTP_ACCEPT", ""))),
             ]
         )
         return "page:" + hashlib.sha256(address.encode("utf-8", "surrogateescape")).hexdigest()
@@ -290,7 +296,7 @@ class PageCache:
             headers.append(("Age", str(max(0, int(time.time() - entry.made)))))
         if PageCache.not_modified(environ, etag, entry.headers):
             kept = ("cache-control", "vary", "last-modified", "etag", "x-cache",
-                    "content-security-policy", "age")  # fmt: skip
+                    "content-security-policy", "age", "access-control-allow-origin")  # fmt: skip
             start_response("304 Not Modified", [(n, v) for n, v in headers if n.lower() in kept])
             return []
         if zipped:

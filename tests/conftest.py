@@ -336,6 +336,7 @@ def public_pages(seeded: None, make_resource: Callable[..., Resource]) -> list[P
         PublicPage("/resources/?kind=book&sort=title"),
         PublicPage("/resources/?audience=patients"),
         PublicPage("/resources/?q=xylophone"),
+        PublicPage("/resources/?q=patients&format=pdf", status=400),
         *(PublicPage(f"/resources/tags/{slug}/") for slug in topics),
         *(PublicPage(f"/resources/{slug}/") for slug in details),
         PublicPage("/embed/"),

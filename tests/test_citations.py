@@ -1,4 +1,4 @@
-"""Cite this resource: AMA and APA text, and RIS, BibTeX and CSL-JSON for reference managers."""
+"""Cite this resource: AMA, APA and Vancouver text, and RIS, BibTeX and CSL-JSON files."""
 
 import json
 
@@ -14,7 +14,8 @@ from .conftest import CLIENT_ORDER, page, submit
 ARTICLE = "/resources/transforming-health-care-delivery/"
 
 # The published styles, applied by hand to the article's facts (AMA Manual of Style,
-# 11th edition, 3.11; APA Publication Manual, 7th edition, 10.1).
+# 11th edition, 3.11; APA Publication Manual, 7th edition, 10.1; NLM's Citing Medicine,
+# 2nd edition, chapter 1, as its CSL style nlm-citation-sequence writes it).
 AMA = (
     "Sands DZ, Wald JS. Transforming health care delivery through consumer engagement, "
     "health data transparency, and patient-generated health information. Yearb Med Inform. "
@@ -24,6 +25,15 @@ APA = (
     "Sands, D. Z., & Wald, J. S. (2014). Transforming health care delivery through consumer "
     "engagement, health data transparency, and patient-generated health information. "
     "Yearbook of Medical Informatics, 9(1), 170\u2013176. https://doi.org/10.15265/IY-2014-0017"
+)
+# Citing Medicine: names inverted with initials and no periods, the journal's NLM
+# abbreviation, the full date of issue ("2014 Aug 15"), volume(issue):pages with the last
+# page shortened to the digits that change, then the DOI and the PubMed ID. (The CSL style
+# joins the page range with an en dash, as CSL does, and the DOI and PMID with a space.)
+VANCOUVER = (
+    "Sands DZ, Wald JS. Transforming health care delivery through consumer engagement, "
+    "health data transparency, and patient-generated health information. Yearb Med Inform. "
+    "2014 Aug 15;9(1):170\u20136. doi:10.15265/IY-2014-0017 PubMed PMID: 25123739."
 )
 
 
@@ -44,9 +54,35 @@ def test_journal_article_is_cited_in_ama_and_apa_as_the_styles_say(client, seede
     assert apa.xpath("p/i/text()") == ["Yearbook of Medical Informatics", "9"]
 
 
+def test_journal_article_is_cited_in_vancouver_as_nlm_says_with_a_copy_button(client, seeded):
+    document = page(client.get(ARTICLE))
+    (figure,) = document.xpath("//figure[@id='cite-vancouver']")
+    (block,) = figure.xpath("blockquote")
+
+    assert figure.xpath("string(figcaption)") == "Vancouver (NLM)"
+    assert block.xpath("string(p)") == VANCOUVER
+    assert block.get("data-copy") == VANCOUVER  # what static/js/copy-link.js copies
+    assert block.get("data-copy-label") == "Vancouver (NLM) citation"
+    assert block.xpath("p//i") == []  # NLM sets nothing in italics
+    # Beside AMA and APA, in that order.
+    assert document.xpath("//section[@class='cite']/figure/@id") == [
+        "cite-ama",
+        "cite-apa",
+        "cite-vancouver",
+    ]
+
+
 def test_a_title_ending_in_an_exclamation_mark_takes_no_extra_period(client, seeded):
     ama = citation_block(client, "/resources/let-patients-help/", "ama")
     assert ama.xpath("string(p)").startswith("deBronkart D. Let Patients Help! 2013.")
+
+
+def test_a_web_book_in_vancouver_gives_the_day_it_was_cited(client, seeded):
+    vancouver = citation_block(client, "/resources/let-patients-help/", "vancouver")
+    assert vancouver.xpath("string(p)") == (
+        "deBronkart D. Let Patients Help! [Internet]. 2013 [cited 2026 Nov 25]. "
+        "Available from: https://www.epatientdave.com/"
+    )
 
 
 def test_citation_text_cannot_inject_markup(client, make_resource):
@@ -200,10 +236,10 @@ def test_a_resource_with_no_creators_or_date_still_cites(client, make_resource):
     resource = make_resource(creators=[], issued="", title="Anonymous page")
     for extension in ["ris", "bib", "json"]:
         download(client, f"{resource.get_absolute_url()}citation.{extension}")
-    for key in ["ama", "apa"]:
+    for key in ["ama", "apa", "vancouver"]:
         text = citation_block(client, resource.get_absolute_url(), key).xpath("string(p)")
-        # With no creator the title leads, once.
-        assert text.lower().startswith("anonymous page.")
+        # With no creator the title leads, once (NLM's "[Internet]" after it).
+        assert text.lower().startswith(("anonymous page.", "anonymous page [internet]."))
         assert text.lower().count("anonymous page") == 1
 
 

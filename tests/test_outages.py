@@ -178,6 +178,7 @@ def test_database_down_serves_kept_pages_and_a_styled_503_for_the_rest(
         "/suggest/thanks/": 200,
         "/suggest/thanks/?already=1": 200,
         "/no-such-page/": 404,
+        "/resources/?q=patients&format=pdf": 400,  # an unknown format, told without a query
     }
     unavailable = {path: answer for path, answer in rest.items() if answer.status == 503}
     assert set(unavailable) == {"/suggest/listed/opennotes/"}

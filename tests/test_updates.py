@@ -375,12 +375,14 @@ def test_the_ris_and_bibtex_downloads_carry_the_note(client, retracted_later):
     )
 
 
-def test_ama_cites_the_retraction_and_apa_marks_it(client, retracted_later):
+def test_ama_and_vancouver_cite_the_retraction_and_apa_marks_it(client, retracted_later):
     document = detail(client, retracted_later)
     ama = words(document.xpath("//figure[@id='cite-ama']//blockquote")[0])
+    vancouver = words(document.xpath("//figure[@id='cite-vancouver']//blockquote")[0])
     apa = words(document.xpath("//figure[@id='cite-apa']//blockquote")[0])
     assert ama.endswith(f"doi:{DOI} Retraction in: doi:10.5555/retraction.2020.1")
     assert "Retracted" in apa  # APA's own style, from the record's status
+    assert vancouver.endswith("Retraction in: doi:10.5555/retraction.2020.1")
     copied = document.xpath("//figure[@id='cite-ama']//blockquote/@data-copy")[0]
     assert copied.endswith("Retraction in: doi:10.5555/retraction.2020.1")
 
