@@ -115,11 +115,14 @@ class FailSoftRedisCache(RedisCache):
     def probe(self) -> State:
         """Ask the server now, whatever the outage says: ok, slow or down (for /readyz)."""
         started = time.monotonic()
-        try:
-            self._cache.get_client(write=True).ping()
-        except self.errors as error:
-            self.outage.failed(self.location, error)
-            return "down"
+        for attempt in range(2):  # the first connection taken may be one an outage broke
+            try:
+                self._cache.get_client(write=True).ping()
+                break
+            except self.errors as error:
+                if attempt:
+                    self.outage.failed(self.location, error)
+                    return "down"
         self.outage.answered(self.location)
         return "degraded" if time.monotonic() - started > SLOW_SECONDS else "ok"
 
