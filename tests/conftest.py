@@ -169,10 +169,12 @@ def app_code(device: TOTPDevice) -> str:
 
     The site takes a code once and accepts the neighbouring 30-second steps, so a second
     sign-in within the same step gets the next step's code, as the app would show soon.
+    Never the step before: a test that crosses a step's end before typing it would be
+    refused, as a person would be who typed a code that old.
     """
     device.refresh_from_db()
     now = time.time()
-    for offset in (-1, 0, 1):
+    for offset in (0, 1):
         totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
         totp.time = now + offset * device.step
         if totp.t() > device.last_t:
