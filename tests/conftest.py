@@ -1,3 +1,5 @@
+import io
+import json
 import os
 import shutil
 import subprocess
@@ -12,6 +14,8 @@ from wsgiref.util import setup_testing_defaults
 
 import lxml.html
 import pytest
+import resvg_py
+import zxingcpp
 from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 from django.core.management import call_command
@@ -23,6 +27,7 @@ from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from PIL import Image
 from taggit.models import Tag
 
 import outbound
@@ -288,6 +293,33 @@ def nu_checker() -> list[str]:
     needed(java is not None, "Java is not installed (apt-get install default-jre-headless)")
     needed(NU_CHECKER.exists(), "The Nu HTML checker is not installed (make checkers runs npm ci)")
     return [str(java), "-jar", str(NU_CHECKER)]
+
+
+def nu_errors(nu_checker: list[str], directory: Path, sources: dict[str, str]) -> list[str]:
+    """Run the Nu HTML checker once over every page saved in ``directory`` (its Java start-up
+    is most of its time) and name each error by ``sources`` (file name -> what the page is)."""
+    checked = subprocess.run(
+        [*nu_checker, "--errors-only", "--format", "json", str(directory)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    messages = json.loads(checked.stderr or checked.stdout)["messages"]
+    errors = [
+        f"{sources[Path(m['url']).name]}, line {m.get('lastLine')}: {m['message']}"
+        for m in messages
+    ]
+    assert errors or checked.returncode == 0, checked.stderr
+    return errors
+
+
+def decode_qr(svg: str) -> str:
+    """Rasterise an inline SVG QR code as a phone camera would see it, and read it back."""
+    svg = svg.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1)
+    png = resvg_py.svg_to_bytes(svg_string=svg, width=400, height=400, background="#ffffff")
+    (result,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    return result.text
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,5 @@
 """Every public page is valid HTML by the current Nu HTML checker (the W3C validator's engine)."""
 
-import json
-import subprocess
 from pathlib import Path
 
 from django.db import OperationalError
@@ -11,7 +9,7 @@ from django.views.defaults import server_error
 
 from spm_site.views import server_error as site_server_error
 
-from .conftest import PublicPage
+from .conftest import PublicPage, nu_errors
 
 # Routes that answer with something other than an HTML page.
 NOT_HTML = {
@@ -75,22 +73,8 @@ def test_every_public_page_is_valid_html(
         (tmp_path / name).write_bytes(content)
         sources[name] = f"the {status} page"
 
-    # One run for every page: the checker's Java start-up is most of its time.
-    checked = subprocess.run(
-        [*nu_checker, "--errors-only", "--format", "json", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-
-    messages = json.loads(checked.stderr or checked.stdout)["messages"]
-    errors = [
-        f"{sources[Path(m['url']).name]}, line {m.get('lastLine')}: {m['message']}"
-        for m in messages
-    ]
+    errors = nu_errors(nu_checker, tmp_path, sources)
     assert not errors, "\n".join(errors)
-    assert checked.returncode == 0, checked.stderr
 
 
 def test_every_html_route_is_among_the_checked_pages(public_pages: list[PublicPage]):

@@ -1,17 +1,12 @@
 """Staff sign in with a password, then a code: nothing of the admin opens on a password alone."""
 
 import io
-import json
 import logging
-import subprocess
 from base64 import b32decode
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import lxml.html
 import pytest
-import resvg_py
-import zxingcpp
 from axes.models import AccessAttempt
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission, User
@@ -20,9 +15,17 @@ from django.test import Client
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from PIL import Image
 
-from .conftest import app_code, editor, enrolled, form_values, messages_shown, page
+from .conftest import (
+    app_code,
+    decode_qr,
+    editor,
+    enrolled,
+    form_values,
+    messages_shown,
+    nu_errors,
+    page,
+)
 
 ADDRESS = "203.0.113.9"
 STEP_TWO = "/admin/second-factor/"
@@ -60,14 +63,6 @@ def field_errors(response) -> list[str]:
 
 def heading(response) -> str:
     return " ".join(page(response).xpath("string(//div[@id='content']//h1)").split())
-
-
-def decode_qr(svg: str) -> str:
-    """Rasterise an inline SVG QR code as a phone camera would see it, and read it back."""
-    svg = svg.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1)
-    png = resvg_py.svg_to_bytes(svg_string=svg, width=400, height=400, background="#ffffff")
-    (result,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
-    return result.text
 
 
 @pytest.mark.parametrize(
@@ -411,14 +406,5 @@ def test_the_new_pages_are_valid_html(client, db, nu_checker, tmp_path):
         (tmp_path / f"{number}.html").write_bytes(response.content)
         sources[f"{number}.html"] = name
 
-    checked = subprocess.run(
-        [*nu_checker, "--errors-only", "--format", "json", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-
-    messages = json.loads(checked.stderr or checked.stdout)["messages"]
-    errors = [f"{sources[Path(m['url']).name]}: {m['message']}" for m in messages]
+    errors = nu_errors(nu_checker, tmp_path, sources)
     assert not errors, "\n".join(errors)

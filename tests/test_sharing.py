@@ -6,13 +6,11 @@ from urllib.parse import urlsplit
 
 import lxml.html
 import pytest
-import resvg_py
-import zxingcpp
 from PIL import Image
 
 from resources.models import FormerSlug, Resource
 
-from .conftest import CLIENT_ORDER, SITE, meta, page, post_change
+from .conftest import CLIENT_ORDER, SITE, decode_qr, meta, page, post_change
 
 
 def rename(staff_client, resource: Resource, slug: str) -> None:
@@ -453,14 +451,6 @@ def test_every_list_item_and_detail_page_offers_its_permalink_to_copy(client, se
     assert script.startswith("/static/js/copy-link.")
     assert script in page(client.get("/resources/opennotes/")).xpath("//script/@src")
     assert client.get(script).status_code == 200
-
-
-def decode_qr(svg: str) -> str:
-    """Rasterise an inline SVG QR code as a phone camera would see it, and read it back."""
-    svg = svg.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1)
-    png = resvg_py.svg_to_bytes(svg_string=svg, width=400, height=400, background="#ffffff")
-    (result,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
-    return result.text
 
 
 def test_detail_qr_code_decodes_to_the_short_link(client, seeded, site_url):
