@@ -11,6 +11,11 @@ not broken. ``FailSoftRedisCache`` is Django's Redis backend with three changes:
   then one request tries it again, and when it answers it is used again, with no restart;
 - one warning is logged when an outage starts and one line when it ends, not one a request.
 
+Without Redis, ``MachineCache`` is the default: DiskCache's Django backend, SQLite files in one
+private directory that every worker of the machine shares, so a worker that starts (or is
+replaced by gunicorn's recycling) finds the pages and fragments the others already made, and
+a restart keeps them. Its errors (a full disk, a file it cannot read) read as misses too.
+
 The "defences" cache of the suggestion form is not fail-soft: its callers handle its errors
 themselves (suggestions/defences.py), as a miss there would mean a different thing.
 """
@@ -18,13 +23,17 @@ themselves (suggestions/defences.py), as a miss there would mean a different thi
 from __future__ import annotations
 
 import logging
+import os
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Literal
 
+from diskcache import DjangoCache
 from django.core.cache import caches
-from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.core.cache.backends.redis import RedisCache
 
 logger = logging.getLogger(__name__)
@@ -182,6 +191,102 @@ class FailSoftRedisCache(RedisCache):
         if result is missing:
             raise ValueError(f"Key {key!r} not found (the cache did not answer).")
         return result
+
+
+class MachineCache(DjangoCache):
+    """The cache the workers of one machine share, in ``directory`` (settings.CACHE_DIR).
+
+    The directory is made readable and writable by the site's own user only: what it holds
+    is unpickled when read, as with every Django cache, so whoever could write there could
+    run code as the site. A write that would wait for another worker's is skipped (the next
+    miss writes it), never retried in a loop. An error of the files (a full disk, a file
+    that is not a cache) is a miss, and a cache that cannot be opened at all is one that
+    is always empty, until the files are mended and the workers restart.
+    """
+
+    def __init__(self, directory: str, params: dict[str, Any]) -> None:
+        self.failing = False
+        self.opened = False
+        try:
+            path = Path(directory)
+            path.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(path, 0o700)
+            super().__init__(directory, params)
+            self.opened = True
+        except (sqlite3.Error, OSError) as error:
+            BaseCache.__init__(self, params)
+            self.failed(directory, error, "could not be opened")
+
+    def failed(self, directory: str, error: Exception, what: str = "failed") -> None:
+        if self.failing:
+            return
+        self.failing = True
+        logger.warning(
+            "The cache in %s %s (%s: %s): pages are made without it until it works. Deleting "
+            "the directory and restarting the site starts it afresh.",
+            directory, what, type(error).__name__, error,
+        )  # fmt: skip
+
+    def attempt(self, call: Callable[[], Any], fallback: Any) -> Any:
+        if not self.opened:
+            return fallback
+        try:
+            result = call()
+        except (sqlite3.Error, OSError) as error:
+            self.failed(self.directory, error)
+            return fallback
+        self.failing = False
+        return result
+
+    def get(self, key: Any, default: Any = None, version: Any = None, **options: Any) -> Any:
+        parent: Any = super()
+        return self.attempt(lambda: parent.get(key, default, version, **options), default)
+
+    def set(
+        self,
+        key: Any,
+        value: Any,
+        timeout: Any = DEFAULT_TIMEOUT,
+        version: Any = None,
+        **options: Any,
+    ) -> bool:
+        parent: Any = super()
+        options.setdefault("retry", False)
+        return self.attempt(lambda: parent.set(key, value, timeout, version, **options), False)
+
+    def add(
+        self,
+        key: Any,
+        value: Any,
+        timeout: Any = DEFAULT_TIMEOUT,
+        version: Any = None,
+        **options: Any,
+    ) -> bool:
+        parent: Any = super()
+        options.setdefault("retry", False)
+        return self.attempt(lambda: parent.add(key, value, timeout, version, **options), False)
+
+    def delete(self, key: Any, version: Any = None, **options: Any) -> bool:
+        parent: Any = super()
+        return self.attempt(lambda: parent.delete(key, version, **options), False)
+
+    def has_key(self, key: Any, version: Any = None) -> bool:
+        parent: Any = super()
+        return self.attempt(lambda: parent.has_key(key, version), False)
+
+    def touch(
+        self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None, **options: Any
+    ) -> bool:
+        parent: Any = super()
+        return self.attempt(lambda: parent.touch(key, timeout, version, **options), False)
+
+    def clear(self) -> bool:
+        parent: Any = super()
+        return self.attempt(lambda: parent.clear(), False)
+
+    def close(self, **kwargs: Any) -> None:
+        parent: Any = super()
+        self.attempt(lambda: parent.close(**kwargs), None)
 
 
 def cache_state() -> State:

@@ -16,6 +16,11 @@ generation token) and one cache read: no request object, no middleware, no view.
   ask for (marked with an ``Age`` header), however old, for as long as the copy is kept
   (PAGE_STALE_SECONDS beyond its PAGE_CACHE_SECONDS); a page never kept gets Django's
   styled 503 (spm_site/views.py). Staff, who need the real thing, always get that 503.
+- Where entries live: in the configured cache (the machine's shared files by default,
+  Redis when REDIS_URL is set), and the pages a worker served lately also in its own
+  memory (``Recent``), so a hit costs no read of the shared cache. A copy in memory is
+  served only under the same rule as any other (the current token, young enough), so it is
+  never staler than the shared one.
 - What it adds: an ETag and Last-Modified, with 304 answers to conditional requests, and
   gzip for clients that accept it. These pages carry no secret (no session, no CSRF
   token), so compressing them gives BREACH nothing to find; pages that do carry one are
@@ -27,7 +32,9 @@ from __future__ import annotations
 import gzip
 import hashlib
 import secrets
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass
@@ -164,9 +171,40 @@ def accepts_gzip(header: str) -> bool:
     return False
 
 
+def newest(*found: Any) -> Entry | None:
+    """The most recently made of the entries found (anything else read is ignored)."""
+    entries = [entry for entry in found if isinstance(entry, Entry)]
+    return max(entries, key=lambda entry: entry.made) if entries else None
+
+
+class Recent:
+    """The entries a worker served lately, at most ``size`` of them (least recently used
+    leave first), shared by its threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[str, Entry] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> Entry | None:
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is not None:
+                self.entries.move_to_end(key)
+            return entry
+
+    def put(self, key: str, entry: Entry) -> None:
+        with self.lock:
+            self.entries[key] = entry
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+
 class PageCache:
     def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
         self.app = app
+        self.recent = Recent(settings.PAGE_CACHE_RECENT)
         self.session_cookie = settings.SESSION_COOKIE_NAME
         self.bypass = (
             f"/{settings.ADMIN_PATH}",
@@ -186,13 +224,17 @@ class PageCache:
         except DatabaseError:
             drop_if_broken()
             # Asked even if the cache was just taken for down: the other answer is a 503.
-            kept = getattr(cache, "get_now", cache.get)(key)
-            if isinstance(kept, Entry):
+            kept = newest(self.recent.get(key), getattr(cache, "get_now", cache.get)(key))
+            if kept is not None:
                 return self.serve(kept, environ, start_response, "stale")
             return self.app(environ, start_response)  # a styled 503 (spm_site/views.py)
-        entry = cache.get(key)
-        previous = entry if isinstance(entry, Entry) else None
+        local = self.recent.get(key)
+        if local is not None and self.fresh(local, current):
+            return self.serve(local, environ, start_response, "hit")
+        shared = cache.get(key)
+        previous = newest(local, shared)
         if previous is not None and self.fresh(previous, current):
+            self.recent.put(key, previous)
             return self.serve(previous, environ, start_response, "hit")
         environ[ENVIRON_KEY] = current  # the page is made, and filed, under this token
         captured: list[Any] = []
@@ -218,6 +260,7 @@ class PageCache:
                 result.close()
         entry = self.entry(current, status, headers, body)
         cache.set(key, entry, self.kept)
+        self.recent.put(key, entry)
         return self.serve(entry, environ, start_response, "miss")
 
     def fresh(self, entry: Entry, current: int | None) -> bool:

@@ -204,13 +204,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
-# Cache: Redis when REDIS_URL is set (several app servers share it), else in-process.
+# Cache: Redis when REDIS_URL is set (several app servers share it), else files on this
+# machine that its workers share (DiskCache).
 # "defences" holds what the suggestion form's defences must see from every worker and
 # server alike (the tokens already used, each address's recent posts): Redis too, else a
 # table in the database, never one worker's memory (suggestions/defences.py).
 # A Redis outage costs speed, never pages (spm_site/caches.py); each connection and each
 # answer waits at most CACHE_TIMEOUT seconds, so a Redis that never answers cannot hold a page.
 CACHE_TIMEOUT = float(os.environ.get("CACHE_TIMEOUT", "0.25"))
+# Without Redis: the directory of the machine's own cache. Beside a SQLite database by
+# default (one cache for each database, so a scratch copy never meets the site's pages).
+_sqlite_name = (
+    str(DATABASES["default"]["NAME"]) if DATABASES["default"]["ENGINE"].endswith("sqlite3") else ""
+)
+CACHE_DIR = Path(
+    os.environ.get("CACHE_DIR") or (f"{_sqlite_name}-cache" if _sqlite_name else BASE_DIR / "cache")
+)
 CACHES: dict[str, dict[str, Any]]
 if os.environ.get("REDIS_URL"):
     redis_options = {"socket_connect_timeout": CACHE_TIMEOUT, "socket_timeout": CACHE_TIMEOUT}
@@ -231,8 +240,17 @@ if os.environ.get("REDIS_URL"):
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "OPTIONS": {"MAX_ENTRIES": 1000},
+            # Shared by every worker of this machine, kept across restarts (spm_site/caches.py).
+            "BACKEND": "spm_site.caches.MachineCache",
+            "LOCATION": str(CACHE_DIR),
+            "KEY_PREFIX": "spm",
+            "SHARDS": 8,  # a write locks one shard's file, so workers seldom wait on each other
+            "DATABASE_TIMEOUT": 0.05,
+            "OPTIONS": {
+                "size_limit": int(os.environ.get("CACHE_SIZE_MB", "512")) * 2**20,
+                # Pages are kept inside the SQLite files, not as one file each.
+                "disk_min_file_size": 2**20,
+            },
         },
         "defences": {
             # Made by `migrate` (suggestions/apps.py runs createcachetable after it).
@@ -248,6 +266,8 @@ FRAGMENT_CACHE_SECONDS = int(os.environ.get("FRAGMENT_CACHE_SECONDS", "3600"))
 # How much longer a cached page is kept, to be served (marked with its Age) while the
 # database is away (spm_site/pagecache.py).
 PAGE_STALE_SECONDS = int(os.environ.get("PAGE_STALE_SECONDS", str(24 * 60 * 60)))
+# How many of the pages it served lately each worker also keeps in its own memory.
+PAGE_CACHE_RECENT = int(os.environ.get("PAGE_CACHE_RECENT", "200"))
 
 
 # The admin lives at /admin/ unless ADMIN_PATH says otherwise (for example "staff-7f3a/").

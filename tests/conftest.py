@@ -4,6 +4,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -54,6 +55,17 @@ CLIENT_ORDER = [
     "patient-centered-physician-pledge",
     "pew-research-health",
 ]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The machine's cache (used without Redis) in a directory of this run's own, never the
+    one beside the site's database that `make run` fills."""
+    from django.conf import settings
+
+    default = settings.CACHES["default"]
+    if default["BACKEND"] == "spm_site.caches.MachineCache":
+        default["LOCATION"] = tempfile.mkdtemp(prefix="spm-test-cache-")
+        config.add_cleanup(lambda: shutil.rmtree(default["LOCATION"], ignore_errors=True))
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,16 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+# Known vulnerabilities weighed and accepted, each with why it does not apply here; listed
+# by the audit every time, never silently. Review each on every dependency update.
+ACCEPTED = {
+    # diskcache unpickles what its files hold, as every Django cache backend does (files,
+    # database, Redis): whoever can write to the cache could run code as the site. The
+    # site's cache directory is made for its own user only (mode 0700, spm_site/caches.py),
+    # so only someone who could already change the site's code could write there.
+    "CVE-2025-69872": "the cache directory is private to the site's user (spm_site/caches.py)",
+}
+
 
 class Command(BaseCommand):
     help = (
@@ -32,6 +42,18 @@ class Command(BaseCommand):
             raise CommandError(f"pip-audit could not run: {result.stderr.strip()}") from None
         dependencies = report.get("dependencies", [])
         audited = [d for d in dependencies if "skip_reason" not in d]
+        for dependency in audited:
+            for vuln in list(dependency.get("vulns", [])):
+                reason = next(
+                    (ACCEPTED[i] for i in [vuln["id"], *vuln.get("aliases", [])] if i in ACCEPTED),
+                    None,
+                )
+                if reason:
+                    dependency["vulns"].remove(vuln)
+                    self.stdout.write(
+                        f"{dependency['name']} {dependency['version']}: {vuln['id']} accepted: "
+                        f"{reason}."
+                    )
         vulnerable = [d for d in audited if d.get("vulns")]
         if not audited:
             self.stdout.write(

@@ -1,10 +1,11 @@
 """`make bench`: how fast the public pages are served, side by side with the floor.
 
 In ONE run, on loopback, with the server pinned to one core and wrk to the other: the
-list, a detail page and a search page (with the page cache and without it), the same
-bytes as the list from a trivial WSGI app on the same gunicorn (the Python floor), and
-from nginx as a static file when nginx is installed. Figures are best read as ratios:
-these machines are noisy.
+list, a detail page and a search page (with the page cache and without it), served as
+`make run` serves them (gunicorn.conf.py as it is: all its workers, their recycling, the
+machine's shared cache), the same bytes as the list from a trivial WSGI app on the same
+gunicorn set-up (the Python floor), and from nginx as a static file when nginx is
+installed. Figures are best read as ratios: these machines are noisy.
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--resources", type=int, default=1000)
-        parser.add_argument("--seconds", type=int, default=5, help="per measurement")
+        parser.add_argument("--seconds", type=int, default=8, help="per measurement")
         parser.add_argument("--connections", type=int, default=16)
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -117,7 +118,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{Resource.objects.listed().count()} resources; {options['connections']} "
             f"connections for {options['seconds']} s each; server on core {self.cores[0]}, "
-            f"wrk on core {self.cores[1]}; production settings, one gunicorn worker."
+            f"wrk on core {self.cores[1]}; production settings, gunicorn as gunicorn.conf.py "
+            "sets it (all its workers, recycled as in production)."
         )
         runs: list[Run] = []
         with tempfile.TemporaryDirectory() as directory:
@@ -181,10 +183,9 @@ class Command(BaseCommand):
     def gunicorn(
         self, name: str, base: dict[str, str], env: dict[str, str], *app: str
     ) -> Iterator[int]:
-        """gunicorn.conf.py with one worker on the server's core, serving the site or ``app``."""
+        """gunicorn.conf.py as it is, on the server's core, serving the site or ``app``."""
         port = free_port()
-        env = {**base, **env, "BIND": f"{HOST}:{port}", "WEB_CONCURRENCY": "1",
-               "GUNICORN_MAX_REQUESTS": "0"}  # fmt: skip
+        env = {**base, **env, "BIND": f"{HOST}:{port}"}
         command = ["taskset", "-c", self.cores[0], sys.executable, "-m", "gunicorn",
                    "--config", "gunicorn.conf.py", "--access-logfile", "/dev/null",
                    *app]  # fmt: skip
@@ -219,7 +220,8 @@ class Command(BaseCommand):
         self.body(port, path)  # fill the page cache, if any
         command = ["taskset", "-c", self.cores[1], str(self.wrk), "-t1",
                    f"-c{self.options['connections']}", f"-d{self.options['seconds']}s",
-                   "--latency", "-H", "X-Forwarded-Proto: https", url]  # fmt: skip
+                   "--latency", "--timeout", "10s",
+                   "-H", "X-Forwarded-Proto: https", url]  # fmt: skip
         started = cpu_seconds(self.server.pid)
         done = subprocess.run(command, capture_output=True, text=True, timeout=120)
         spent = cpu_seconds(self.server.pid) - started
