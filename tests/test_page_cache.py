@@ -55,6 +55,23 @@ def test_signed_in_staff_bypass_the_cache(seeded: None, staff_client: Any) -> No
     assert "draft" in text(staff).lower()  # the preview banner: rendered for them, now
 
 
+def test_a_staff_preview_of_a_draft_is_never_kept_for_visitors(
+    seeded: None, staff_client: Any
+) -> None:
+    Resource.objects.filter(slug="opennotes").update(is_published=False)
+    pagecache.bump()
+    session = staff_client.cookies[settings.SESSION_COOKIE_NAME].value
+    cookie = f"{settings.SESSION_COOKIE_NAME}={session}"
+    for _ in range(2):
+        preview = through_site("/resources/opennotes/", HTTP_COOKIE=cookie)
+        assert preview.status == 200
+        assert "draft" in text(preview).lower()
+    for _ in range(2):
+        visitor = through_site("/resources/opennotes/")
+        assert visitor.status == 404
+        assert "draft" not in text(visitor).lower()
+
+
 def test_pages_with_a_cookie_or_an_error_are_not_kept(seeded: None) -> None:
     assert through_site("/no-such-page/").status == 404
     assert "X-Cache" not in through_site("/no-such-page/").headers

@@ -61,7 +61,8 @@ class Run:
 
 
 def cpu_seconds(root: int) -> float:
-    """User and system CPU time of a process and all its descendants."""
+    """User and system CPU time of a process and all its descendants, those that have
+    ended included."""
     ticks = os.sysconf("SC_CLK_TCK")
     parents: dict[int, int] = {}
     times: dict[int, float] = {}
@@ -72,7 +73,8 @@ def cpu_seconds(root: int) -> float:
             continue  # the process has gone
         pid = int(stat.parent.name)
         parents[pid] = int(fields[1])
-        times[pid] = (int(fields[11]) + int(fields[12])) / ticks
+        # Its own time and that of its children that have ended (workers gunicorn recycled).
+        times[pid] = sum(int(n) for n in fields[11:15]) / ticks
     tree, grew = {root}, True
     while grew:
         more = {pid for pid, parent in parents.items() if parent in tree} - tree
