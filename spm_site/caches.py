@@ -193,6 +193,10 @@ class FailSoftRedisCache(RedisCache):
         return result
 
 
+OPENED: dict[tuple[str, str], Any] = {}  # the DiskCache of each directory, in this process
+OPENED_LOCK = threading.Lock()
+
+
 class MachineCache(DjangoCache):
     """The cache the workers of one machine share, in ``directory`` (settings.CACHE_DIR).
 
@@ -207,15 +211,24 @@ class MachineCache(DjangoCache):
     def __init__(self, directory: str, params: dict[str, Any]) -> None:
         self.failing = False
         self.opened = False
-        try:
-            path = Path(directory)
-            path.mkdir(mode=0o700, parents=True, exist_ok=True)
-            os.chmod(path, 0o700)
-            super().__init__(directory, params)
-            self.opened = True
-        except (sqlite3.Error, OSError) as error:
-            BaseCache.__init__(self, params)
-            self.failed(directory, error, "could not be opened")
+        # Django makes a cache object for each thread; they share one set of files, each
+        # thread with its own connections to them (DiskCache keeps those per thread).
+        shape = (directory, repr(sorted(params.items())))
+        with OPENED_LOCK:
+            try:
+                if shape not in OPENED:
+                    path = Path(directory)
+                    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+                    os.chmod(path, 0o700)
+                    super().__init__(directory, params)
+                    OPENED[shape] = self._cache  # type: ignore[has-type]
+                else:
+                    BaseCache.__init__(self, params)
+                    self._cache = OPENED[shape]
+                self.opened = True
+            except (sqlite3.Error, OSError) as error:
+                BaseCache.__init__(self, params)
+                self.failed(directory, error, "could not be opened")
 
     def failed(self, directory: str, error: Exception, what: str = "failed") -> None:
         if self.failing:
@@ -285,8 +298,8 @@ class MachineCache(DjangoCache):
         return self.attempt(lambda: parent.clear(), False)
 
     def close(self, **kwargs: Any) -> None:
-        parent: Any = super()
-        self.attempt(lambda: parent.close(**kwargs), None)
+        """Nothing: Django closes its caches at the end of every request, and a thread's
+        connections to these files are worth keeping open, as its database connection is."""
 
 
 def cache_state() -> State:

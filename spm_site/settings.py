@@ -244,7 +244,7 @@ else:
             "BACKEND": "spm_site.caches.MachineCache",
             "LOCATION": str(CACHE_DIR),
             "KEY_PREFIX": "spm",
-            "SHARDS": 8,  # a write locks one shard's file, so workers seldom wait on each other
+            "SHARDS": 4,  # a write locks one file of the four, so workers seldom wait on each other
             "DATABASE_TIMEOUT": 0.05,
             "OPTIONS": {
                 "size_limit": int(os.environ.get("CACHE_SIZE_MB", "512")) * 2**20,

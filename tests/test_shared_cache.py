@@ -64,16 +64,16 @@ def test_the_cache_directory_is_the_sites_alone(tmp_path: Path) -> None:
     assert directory.stat().st_mode & 0o777 == 0o700
 
 
-def test_files_it_cannot_read_are_misses_and_writes_that_fail_are_skipped(
+def test_files_that_are_not_a_cache_are_misses_and_writes_that_fail_are_skipped(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     directory = tmp_path / "cache"
-    machine = MachineCache(str(directory), {"SHARDS": 1})
-    machine.set("page", "kept")
-    assert machine.get("page") == "kept"
-    machine.close()
-    for path in directory.rglob("*.db*"):
-        path.write_bytes(b"not a database " * 100)
+    MachineCache(str(tmp_path / "good"), {"SHARDS": 1}).set("page", "kept")
+    for made in (tmp_path / "good").rglob("*.db"):  # the same files, spoilt
+        spoilt = directory / made.relative_to(tmp_path / "good")
+        spoilt.parent.mkdir(parents=True, exist_ok=True)
+        spoilt.write_bytes(b"not a database " * 100)
+    assert list(directory.rglob("*.db"))
     broken = MachineCache(str(directory), {"SHARDS": 1})
     assert broken.get("page", "missing") == "missing"
     assert broken.set("page", "again") is False
