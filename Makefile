@@ -63,8 +63,9 @@ chaos: install static
 #    when BENCH_POSTGRES_URL names a scratch database (it is emptied first);
 # 3. a link check of 1,000 links to local sites with slow, silent and failing pages;
 # 4. 20 DOI lookups at once against local registries that answer in 200 ms.
+bench: export BENCH_RESULTS = /tmp/spm-bench-results.jsonl
 bench: install static
-	rm -f /tmp/spm-bench-pages.sqlite3 /tmp/spm-bench.sqlite3
+	rm -rf /tmp/spm-bench-pages.sqlite3* /tmp/spm-bench.sqlite3* $(BENCH_RESULTS)
 	DATABASE_URL=sqlite:////tmp/spm-bench-pages.sqlite3 $(MANAGE) migrate --no-input --verbosity 0
 	DATABASE_URL=sqlite:////tmp/spm-bench-pages.sqlite3 $(MANAGE) bench_pages
 	DATABASE_URL=sqlite:////tmp/spm-bench.sqlite3 $(MANAGE) migrate --no-input --verbosity 0
@@ -74,10 +75,11 @@ bench: install static
 		DATABASE_URL=$(BENCH_POSTGRES_URL) $(MANAGE) flush --no-input && \
 		DATABASE_URL=$(BENCH_POSTGRES_URL) $(MANAGE) bench_search; \
 	else echo "PostgreSQL: set BENCH_POSTGRES_URL=postgres://…/scratch to measure it too."; fi
-	rm -f /tmp/spm-bench-links.sqlite3
+	rm -rf /tmp/spm-bench-links.sqlite3*
 	DATABASE_URL=sqlite:////tmp/spm-bench-links.sqlite3 $(MANAGE) migrate --no-input --verbosity 0
 	DATABASE_URL=sqlite:////tmp/spm-bench-links.sqlite3 $(MANAGE) bench_links
 	DATABASE_URL=sqlite:////tmp/spm-bench-links.sqlite3 $(MANAGE) bench_lookups
+	$(MANAGE) bench_report
 
 # The four Lighthouse scores of the home page and a resource page, served by gunicorn with
 # production settings on loopback and audited in Debian's Chromium.

@@ -25,6 +25,7 @@ TOOLS = [
     "bench_lookups",
     "abuse",
     "chaos",
+    "bench_report",
 ]
 # Where Django's test machinery may be used: the developer's tools and the tests.
 MAY_USE_DJANGO_TEST = {"devtools", "tests"}
@@ -146,3 +147,24 @@ def test_the_search_benchmark_runs_on_a_new_scratch_database(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "30 resources generated and indexed" in result.stdout
     assert "q='patient engagement'" in result.stdout
+
+
+def test_the_bench_report_shows_each_figure_beside_its_target(tmp_path, monkeypatch):
+    from devtools import targets
+
+    monkeypatch.setenv("BENCH_RESULTS", str(tmp_path / "results.jsonl"))
+    targets.at_most("a search after an edit", 12.34, 20)
+    targets.at_least("cached / share of the floor", 48.0, 60)
+    out = StringIO()
+    call_command("bench_report", stdout=out)
+    rows = [line.split("  ") for line in out.getvalue().splitlines()]
+    cells = [[cell.strip() for cell in row if cell.strip()] for row in rows]
+    assert ["a search after an edit", "12.3 ms", "<= 20 ms", "yes"] in cells
+    assert ["cached / share of the floor", "48.0 %", ">= 60 %", "NO"] in cells
+    assert "1 of 2 targets met" in out.getvalue()
+
+
+def test_the_bench_report_says_when_nothing_was_measured(tmp_path, monkeypatch):
+    monkeypatch.setenv("BENCH_RESULTS", str(tmp_path / "none.jsonl"))
+    with pytest.raises(CommandError, match="No figures were recorded"):
+        call_command("bench_report")

@@ -32,6 +32,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, setup_test_environment
 
+from devtools import targets
 from devtools.generated import generate, refuse_unless_scratch
 from devtools.servers import HOST, NGINX_PREAMBLE, free_port, production_env, serving
 from resources.models import Resource
@@ -256,6 +257,7 @@ class Command(BaseCommand):
             "(a page-cache hit makes one: the generation token)."
         )
         by_name = {run.name: run.requests_per_second for run in runs}
+        cached = next(run for run in runs if run.name == "list / (page cache)")
         floor = by_name.get("Python floor (same bytes)")
         static = by_name.get("nginx static file (same bytes)")
         for name in ("list / (page cache)", "list / (no page cache)"):
@@ -263,3 +265,11 @@ class Command(BaseCommand):
                 self.stdout.write(f"{name} / Python floor: {by_name[name] / floor:.1%}")
             if static:
                 self.stdout.write(f"{name} / nginx: {by_name[name] / static:.2%}")
+        connections = self.options["connections"]
+        if floor:
+            targets.at_least(
+                "cached / as make run serves it, share of the Python floor",
+                100 * cached.requests_per_second / floor,
+                60,
+            )
+        targets.at_most(f"cached / p99 at {connections} connections", cached.p99_ms, 25)
