@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -64,12 +65,15 @@ def get(port: int, path: str = "/", timeout: float = 10) -> int:
         connection.close()
 
 
-def wait_until_serving(port: int, server: subprocess.Popen, name: str, seconds: float) -> None:
-    """Return once the home page answers 200 on ``port``; fail if ``server`` stops or stalls."""
+def wait_until_serving(
+    port: int, server: subprocess.Popen, name: str, seconds: float, path: str = "/"
+) -> None:
+    """Return once ``path`` (the home page) answers 200 on ``port``; fail if ``server`` stops
+    or stalls."""
     deadline = time.monotonic() + seconds
     while True:
         try:
-            if get(port) == 200:
+            if get(port, path) == 200:
                 return
         except OSError:
             pass
@@ -80,14 +84,14 @@ def wait_until_serving(port: int, server: subprocess.Popen, name: str, seconds: 
 
 @contextmanager
 def serving(
-    command: list[str], port: int, name: str, seconds: float, **popen: Any
+    command: list[str], port: int, name: str, seconds: float, path: str = "/", **popen: Any
 ) -> Iterator[subprocess.Popen]:
-    """Run ``command`` until the block ends, once it answers on ``port``."""
+    """Run ``command`` until the block ends, once ``path`` answers on ``port``."""
     server = subprocess.Popen(
         command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **popen
     )
     try:
-        wait_until_serving(port, server, name, seconds)
+        wait_until_serving(port, server, name, seconds, path)
         yield server
     finally:
         server.terminate()
@@ -171,39 +175,55 @@ http {{
     fastcgi_temp_path {directory}/fastcgi;
     uwsgi_temp_path {directory}/uwsgi;
     scgi_temp_path {directory}/scgi;"""
-NGINX_CONFIG = (
-    NGINX_PREAMBLE
-    + """
-    server {{
-        listen {host}:{port};
-        client_header_timeout 10s;
-        client_body_timeout 10s;
-        large_client_header_buffers 4 8k;
-        location / {{
-            proxy_pass http://{host}:{upstream};
-            proxy_set_header Host $host;
-            proxy_set_header X-Forwarded-Proto https;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_buffering on;
-            proxy_read_timeout 35s;
-        }}
-    }}
-}}
-"""
-)
+# The deploy guide's nginx block, as the README gives it (one source: what the guide says is
+# what the load checks and tests run), with these lines changed for loopback without TLS.
+GUIDE = Path(settings.BASE_DIR) / "README.md"
+GUIDE_LINES = {
+    "listen 443 ssl http2;": "listen {host}:{port};",
+    "proxy_set_header X-Forwarded-Proto $scheme;": "proxy_set_header X-Forwarded-Proto https;",
+    "server 10.0.0.11:8000; server 10.0.0.12:8000;": "{upstreams}",
+    "/var/cache/nginx/spm": "{directory}/cache",
+    "server { listen 80; return 301 https://$host$request_uri; }": "",
+}
+
+
+def guide_nginx_block() -> str:
+    """The nginx configuration of the README's deploy guide, word for word."""
+    text = GUIDE.read_text()
+    blocks = re.findall(r"^( *)```nginx\n(.*?)^\1```$", text, re.M | re.S)
+    if len(blocks) != 1:
+        raise RuntimeError("The README should hold exactly one nginx block (the deploy guide's).")
+    indent, block = blocks[0]
+    return "".join(line.removeprefix(indent) for line in block.splitlines(keepends=True))
+
+
+def nginx_config(directory: str, port: int, upstreams: list[int]) -> str:
+    """The guide's block inside the preamble, listening on ``port`` in front of ``upstreams``."""
+    block = guide_nginx_block()
+    servers = " ".join(f"server {HOST}:{upstream};" for upstream in upstreams)
+    values = {"host": HOST, "port": port, "upstreams": servers, "directory": directory}
+    for line, replacement in GUIDE_LINES.items():
+        if block.count(line) != 1:
+            raise RuntimeError(f"The deploy guide's nginx block no longer has {line!r} once.")
+        block = block.replace(line, replacement.format(**values))
+    return NGINX_PREAMBLE.format(directory=directory) + "\n" + block + "}\n"
 
 
 @contextmanager
-def behind_nginx(upstream: int) -> Iterator[int]:
-    """nginx in front of the site, set up as the README's deploy guide says (without TLS)."""
+def behind_nginx(*upstreams: int, cpu: str | None = None) -> Iterator[int]:
+    """nginx in front of the site, configured as the README's deploy guide says (without TLS),
+    on core ``cpu`` if given."""
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     if not Path(nginx).exists():
         raise RuntimeError("nginx is not installed (apt-get install nginx-light).")
     with tempfile.TemporaryDirectory() as directory:
+        Path(directory).chmod(0o755)  # nginx's workers may run as another user
         port = free_port()
         config = Path(directory) / "nginx.conf"
-        config.write_text(
-            NGINX_CONFIG.format(directory=directory, host=HOST, port=port, upstream=upstream)
-        )
-        with serving([nginx, "-c", str(config), "-p", directory], port, "nginx", seconds=10):
+        config.write_text(nginx_config(directory, port, list(upstreams)))
+        command = [nginx, "-c", str(config), "-p", directory]
+        if cpu is not None:
+            command = ["taskset", "-c", cpu, *command]
+        # Ready when it passes on the app's liveness answer, which it never caches.
+        with serving(command, port, "nginx", seconds=10, path="/healthz"):
             yield port

@@ -16,6 +16,7 @@ from tests.conftest import PRODUCTION, manage
 ROOT = Path(__file__).resolve().parent.parent
 TOOLS = [
     "bench_pages",
+    "bench_nginx",
     "bench_search",
     "bench_links",
     "loadtest",
