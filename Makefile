@@ -80,6 +80,7 @@ bench: install static
 	DATABASE_URL=sqlite:////tmp/spm-bench-links.sqlite3 $(MANAGE) migrate --no-input --verbosity 0
 	DATABASE_URL=sqlite:////tmp/spm-bench-links.sqlite3 $(MANAGE) bench_links
 	DATABASE_URL=sqlite:////tmp/spm-bench-links.sqlite3 $(MANAGE) bench_lookups
+	$(MANAGE) bench_nginx
 	$(MANAGE) bench_report
 
 # The site as `make run` starts it behind nginx configured as the README's deploy guide says

@@ -26,6 +26,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from devtools import targets
 from devtools.management.commands.bench_pages import NGINX_STATIC, SEARCH, milliseconds
 from devtools.servers import HOST, behind_nginx, free_port, running_gunicorn, serving, workers_of
 
@@ -93,11 +94,11 @@ class Command(BaseCommand):
                     # Each page's bytes as nginx sends them, as a file of its own.
                     files = {name: fetch(proxy, path)[2] for name, path in pages.items()}
                     with self.static_nginx(Path(directory), files) as static:
-                        targets = {}
+                        loads = {}
                         for name, path in pages.items():
-                            targets[f"{name} through nginx"] = (proxy, path)
-                            targets[f"{name} as a static file"] = (static, f"/{FILE[name]}")
-                        runs = self.best_of(targets)
+                            loads[f"{name} through nginx"] = (proxy, path)
+                            loads[f"{name} as a static file"] = (static, f"/{FILE[name]}")
+                        runs = self.best_of(loads)
                     self.report(runs)
                     gunicorn.terminate()
                     gunicorn.wait(timeout=30)
@@ -172,6 +173,7 @@ class Command(BaseCommand):
                 )
             if share < TARGET:
                 short.append(proxied.name)
+            targets.at_least(f"{proxied.name}, share of nginx static", 100 * share, 100 * TARGET)
         if short:
             self.stdout.write(
                 self.style.ERROR(f"Below {TARGET:.0%} of static: {', '.join(short)}.")
@@ -190,5 +192,11 @@ class Command(BaseCommand):
             outcomes[status, cache] += 1
         answered = ", ".join(f"{n} x {status} {cache}" for (status, cache), n in outcomes.items())
         self.stdout.write(f"App server stopped: the list over {seconds:.0f} s: {answered}.")
+        served = sum(n for (status, _), n in outcomes.items() if status == 200)
+        targets.at_least(
+            "list / with every app server stopped, answered 200",
+            100 * served / sum(outcomes.values()),
+            100,
+        )
         status, cache, _ = fetch(proxy, NEVER_KEPT)
         self.stdout.write(f"App server stopped: a page never kept: {status} {cache}.")
