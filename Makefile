@@ -57,13 +57,16 @@ abuse: install static
 chaos: install static
 	$(MANAGE) chaos
 
-# Speed, measured (loopback only, bounded in time; figures vary with the machine):
-# 1. the public pages over 1,000 generated resources, loaded with wrk against gunicorn
-#    (production settings, pinned to one core) beside the Python floor and nginx;
+# Speed, measured (loopback only, bounded in time; figures vary with the machine), ending
+# with one table of every figure beside its target:
+# 1. the public pages over 1,000 generated resources, loaded with wrk against gunicorn as
+#    `make run` starts it (production settings, pinned to one core) beside the Python floor
+#    and nginx;
 # 2. search over 10,000 generated resources: on a scratch SQLite file, and on PostgreSQL
 #    when BENCH_POSTGRES_URL names a scratch database (it is emptied first);
 # 3. a link check of 1,000 links to local sites with slow, silent and failing pages;
-# 4. 20 DOI lookups at once against local registries that answer in 200 ms.
+# 4. 20 DOI lookups at once against local registries that answer in 200 ms;
+# 5. the site behind the deploy guide's nginx (as `make bench-nginx`).
 bench: export BENCH_RESULTS = /tmp/spm-bench-results.jsonl
 bench: install static
 	rm -rf /tmp/spm-bench-pages.sqlite3* /tmp/spm-bench.sqlite3* $(BENCH_RESULTS)
