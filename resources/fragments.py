@@ -27,6 +27,7 @@ import hashlib
 import os
 import pickle
 from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, date, datetime
 from functools import cache, partial
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,8 @@ from django.core.cache import cache as django_cache
 from django.db import connection
 from django.db.models import Model
 from django.template.loader import get_template
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.safestring import SafeString, mark_safe
 from taggit.models import Tag
 
@@ -102,13 +105,14 @@ def resource_content(resource: Resource) -> tuple[Any, ...]:
 
 
 @cache
-def entry_queries(count: int) -> tuple[str, ...]:
+def entry_queries(count: int, page: bool = False) -> tuple[str, ...]:
     """SQL for what the list entries of ``count`` resources show, each row led by its
     resource's id: the resource's own fields; its links, each with whether the checks
     found it broken at its present address (the mark the list shows); its topics, creators
-    and notices. Plain SQL on purpose: the ORM spends more time building and converting
-    these rows than the database spends finding them, and a digest needs them only as
-    stored."""
+    and notices. For a resource's own ``page``, each link also has when it was last found
+    working, unless broken (the page says so). Plain SQL on purpose: the ORM spends more
+    time building and converting these rows than the database spends finding them, and a
+    digest needs them only as stored."""
     name = connection.ops.quote_name
 
     def columns(model: type[Model], alias: str) -> str:
@@ -119,12 +123,17 @@ def entry_queries(count: int) -> tuple[str, ...]:
 
     ids = ", ".join(["%s"] * count)
     resource_id, url, id_ = name("resource_id"), name("url"), name("id")
+    broken = f"h.{url} = l.{url} AND h.{name('state')} = '{BROKEN}'"
+    working = (
+        f", CASE WHEN h.{url} = l.{url} AND NOT ({broken}) THEN h.{name('last_ok_at')} END"
+        if page
+        else ""
+    )
     return (
         f"SELECT r.{id_}, {columns(Resource, 'r')} FROM {table(Resource)} r "
         f"WHERE r.{id_} IN ({ids})",
-        f"SELECT l.{resource_id}, {columns(Link, 'l')}, CASE WHEN h.{url} = l.{url} AND "
-        f"h.{name('state')} = '{BROKEN}' THEN 1 ELSE 0 END "
-        f"FROM {table(Link)} l LEFT JOIN {table(LinkHealth)} h "
+        f"SELECT l.{resource_id}, {columns(Link, 'l')}, CASE WHEN {broken} THEN 1 ELSE 0 END"
+        f"{working} FROM {table(Link)} l LEFT JOIN {table(LinkHealth)} h "
         f"ON h.{name('link_id')} = l.{id_} WHERE l.{resource_id} IN ({ids}) "
         f"ORDER BY l.{name('position')}, l.{id_}",
         f"SELECT r.{name('content_object_id')}, {columns(Tag, 't')} FROM "
@@ -137,20 +146,41 @@ def entry_queries(count: int) -> tuple[str, ...]:
     )
 
 
-def entry_digests(ids: Sequence[int]) -> dict[int, str]:
-    """The key of each list entry, by resource id: a digest of the rows it is made from
-    (``entry_queries``), five queries whatever the page holds. Far cheaper than loading the
-    page's resources with their details (``with_list_details()``) only to find most of
-    their entries kept."""
-    rows: dict[int, list[list[tuple[Any, ...]]]] = {pk: [] for pk in ids}
+def stored_rows(ids: Sequence[int], page: bool = False) -> dict[int, list[Any]]:
+    """The rows of ``entry_queries`` by resource id, in five queries whatever their number."""
+    rows: dict[int, list[Any]] = {pk: [] for pk in ids}
     with connection.cursor() as cursor:
-        for sql in entry_queries(len(ids)) if ids else ():
+        for sql in entry_queries(len(ids), page) if ids else ():
             for kept_rows in rows.values():
                 kept_rows.append([])
             cursor.execute(sql, list(ids))
             for owner, *values in cursor.fetchall():
                 rows[owner][-1].append(tuple(values))
-    return {pk: key("item", shown) for pk, shown in rows.items()}
+    return rows
+
+
+def entry_digests(ids: Sequence[int]) -> dict[int, str]:
+    """The key of each list entry, by resource id: a digest of the rows it is made from.
+    Far cheaper than loading the page's resources with their details
+    (``with_list_details()``) only to find most of their entries kept."""
+    return {pk: key("item", shown) for pk, shown in stored_rows(ids).items()}
+
+
+def page_digest(pk: int) -> tuple[Any, ...]:
+    """What a resource's own page shows of its rows, as stored. The day a link was last
+    found working is the day where the site is (the page's words), not the instant."""
+    (resource, links, *others) = stored_rows([pk], page=True)[pk]
+    links = [(*link[:-1], day(link[-1])) for link in links]
+    return (resource, links, *others)
+
+
+def day(stored: Any) -> date | None:
+    """The local day of a date and time as the database returned it (SQLite: text)."""
+    if stored is None:
+        return None
+    if isinstance(stored, str):
+        stored = timezone.make_aware(parse_datetime(stored) or datetime.min, UTC)
+    return timezone.localdate(stored)
 
 
 def key(kind: str, *shown: Any) -> str:
@@ -173,15 +203,20 @@ def keep(made: dict[str, str]) -> None:
 
 
 Part = tuple[str, Callable[[], str]]  # a fragment's key and how to render it
+UNCHECKED = object()
 
 
-def render(parts: Sequence[Part], keep_them: bool = True) -> list[SafeString]:
+def render(
+    parts: Sequence[Part], keep_them: bool = True, generation: Any = UNCHECKED
+) -> list[SafeString]:
     """Each part's HTML, in order: the kept ones from the cache (one round trip), the
     others rendered and stored (one more). ``keep_them=False`` (a draft, seen only by
-    staff) renders every part and keeps none."""
+    staff) renders every part and keeps none. Parts keyed by rows read before they were
+    loaded to be rendered give the ``generation`` those rows were read at: they are kept
+    only if the content is still at it (``listed_items`` says why)."""
     found = kept(k for k, _ in parts) if keep_them else {}
     made = {k: str(make()) for k, make in parts if k not in found}
-    if keep_them:
+    if keep_them and (generation is UNCHECKED or not made or pagecache.read_token() == generation):
         keep(made)
     return [mark_safe(found.get(k, made.get(k, ""))) for k, _ in parts]
 

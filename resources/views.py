@@ -112,6 +112,11 @@ class ResourceDetailView(DetailView):
     template_name = "resources/resource_detail.html"
     context_object_name = "resource"
 
+    def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        super().setup(request, *args, **kwargs)
+        # Read before the rows the page's fragments are keyed by (fragments.render).
+        self.generation = pagecache.token_for(request)
+
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         wanted = http.representation(request.headers.get("Accept", ""))
         try:
@@ -130,7 +135,7 @@ class ResourceDetailView(DetailView):
         if wanted.media_type == http.HTML:
             response = self.render_to_response(self.get_context_data(object=self.object))
         elif wanted.acceptable:
-            body, content_type = citations.answer(self.object, wanted.media_type, wanted.style)
+            body, content_type = citations.answer(self.detailed, wanted.media_type, wanted.style)
             response = HttpResponse(body, content_type=content_type)
         else:
             response = not_acceptable(request)
@@ -148,7 +153,13 @@ class ResourceDetailView(DetailView):
         return Resource.objects.published()
 
     def get_queryset(self):
-        return self.visible().with_list_details()
+        # The resource's own row: its details are loaded only for what is not kept.
+        return self.visible()
+
+    @cached_property
+    def detailed(self) -> Resource:
+        """The resource with everything its page shows (``with_list_details()``)."""
+        return self.get_queryset().with_list_details().get(pk=self.object.pk)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -173,7 +184,7 @@ class ResourceDetailView(DetailView):
         # The page's own head and body, kept under what they show: the resource, its place
         # on the list and its replacement. A draft's (a preview for staff) is never kept.
         shown = (
-            fragments.resource_content(resource),
+            fragments.page_digest(resource.pk),
             place and (place["number"], place["total"], *(
                 (other.pk, other.slug, other.title) if other else None
                 for other in (place["previous"], place["next"])
@@ -186,13 +197,14 @@ class ResourceDetailView(DetailView):
                 (fragments.key("detail-body", shown), lambda: self.part("body", context)),
             ],
             keep_them=resource.is_published,
+            generation=self.generation,
         )
         return context
 
     @cached_property
     def costly(self) -> dict[str, Any]:
         """What only a rendering of the page's parts needs: citations, QR code, JSON-LD."""
-        resource = self.object
+        resource = self.detailed
         record = citations.csl_record(resource)
         share = sharing.shared(resource)
         return {
@@ -206,7 +218,10 @@ class ResourceDetailView(DetailView):
 
     def part(self, name: str, context: dict[str, Any]) -> str:
         template = get_template(f"{self.template_name}#{name}")
-        return template.render({**context, **self.costly, "SITE_URL": settings.SITE_URL})
+        resource = {"resource": self.detailed, "object": self.detailed}
+        return template.render(
+            {**context, **resource, **self.costly, "SITE_URL": settings.SITE_URL}
+        )
 
 
 def not_acceptable(request: HttpRequest) -> HttpResponse:
