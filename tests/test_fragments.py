@@ -3,6 +3,7 @@ edit did not touch comes from the cache as it was kept, not rendered again."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import lxml.html
@@ -223,3 +224,19 @@ def test_a_search_shows_an_edit_and_reuses_the_other_results(client, seeded, edi
     assert title(entries(document)[resource.slug]) == f"{resource.title}, for patients, retitled"
     marked = entries(document)[resource.slug].xpath(".//h3//mark/text()")
     assert "patients" in [word.lower() for word in marked]
+
+
+def test_a_resource_page_shows_the_new_day_a_link_was_last_found_working(client, seeded):
+    link = Resource.objects.get(slug="opennotes").primary_link
+    assert link is not None
+    first, later = datetime(2026, 3, 2, 12, tzinfo=UTC), datetime(2026, 5, 9, 12, tzinfo=UTC)
+
+    def checked_on() -> str:
+        detail = page(client.get("/resources/opennotes/"))
+        return detail.xpath("string(//ul[@class='links']/li[1]//time/@datetime)")
+
+    record_health(link.url, "ok", last_ok_at=first)
+    assert checked_on() == "2026-03-02"
+    assert checked_on() == "2026-03-02"  # kept
+    record_health(link.url, "ok", last_ok_at=later)
+    assert checked_on() == "2026-05-09"
