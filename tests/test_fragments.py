@@ -13,6 +13,7 @@ from django.test.signals import template_rendered
 from reversion.models import Version
 from taggit.models import Tag
 
+from resources import fragments
 from resources.models import Resource
 
 from .conftest import CLIENT_ORDER, page, post_change, record_health, submit
@@ -240,3 +241,30 @@ def test_a_resource_page_shows_the_new_day_a_link_was_last_found_working(client,
     assert checked_on() == "2026-03-02"  # kept
     record_health(link.url, "ok", last_ok_at=later)
     assert checked_on() == "2026-05-09"
+
+
+def test_a_new_release_files_its_fragments_apart_and_the_tests_are_no_part_of_it(
+    tmp_path, settings
+):
+    """A deploy that changes code or templates never serves fragments an older one made."""
+    files = {
+        "templates/includes/item.html": "<li>",
+        "resources/views.py": "x = 1",
+        "requirements.lock": "django==6.1.3",
+        "tests/test_x.py": "",
+    }
+    for path, text in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    settings.BASE_DIR = tmp_path
+    digest = fragments.release.__wrapped__
+
+    first = digest()
+    (tmp_path / "tests/test_x.py").write_text("assert True")
+    assert digest() == first
+    for path in ["templates/includes/item.html", "resources/views.py", "requirements.lock"]:
+        (tmp_path / path).write_text((tmp_path / path).read_text() + " ")
+        assert digest() != first, path
+        first = digest()
+    settings.SITE_URL = "https://elsewhere.example.org"
+    assert digest() != first
