@@ -5,13 +5,14 @@ only what it touched: the next page renders those parts again and takes every ot
 from the cache. Nothing has to remember to retire a fragment: a save, a restore, a topic
 merge, a link check or a bulk ``update()`` all change the rows, whichever way they write.
 
-- A list entry (templates/includes/resource_item.html) is looked up by a digest of its
-  resource's rows as stored, read in five plain queries (``entry_digests``): loading a
-  page's resources with their details costs far more, and is done only for the entries
-  the cache lacks.
-- A search result and a resource's own page are made from a resource already loaded
-  ``with_list_details()``, and keyed by a digest of it (``resource_content``), with the
-  words marked in the result, or the page's place on the list.
+- A list entry (templates/includes/resource_item.html) and a resource's own page are
+  looked up by a digest of the resource's rows as stored, read in five plain queries
+  (``entry_digests``, ``page_digest``); the page's key also holds its place on the list.
+  Loading resources with their details costs far more, and is done only for what the
+  cache lacks.
+- A search result is made from a resource the search already loaded
+  ``with_list_details()``, and keyed by a digest of it (``resource_content``) with the
+  words marked in it.
 - Every key also holds the *release*: a digest of the project's code, templates and
   locked dependencies, and of the settings that appear in the HTML, read once per
   process. A deploy that changes how anything is rendered files its fragments apart from
