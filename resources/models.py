@@ -119,8 +119,12 @@ class ResourceQuerySet(models.QuerySet["Resource"]):
 
     @staticmethod
     def before_q(resource: Resource) -> Q:
-        """Matches the resources that come before ``resource`` in curated order."""
-        return Q(position__lt=resource.position) | Q(position=resource.position, pk__lt=resource.pk)
+        """Matches the resources that come before ``resource`` in curated order. (The
+        first bound says nothing new, but lets the database seek in the list's index
+        rather than walk it.)"""
+        return Q(position__lte=resource.position) & (
+            Q(position__lt=resource.position) | Q(position=resource.position, pk__lt=resource.pk)
+        )
 
     def place_on_list(self, resource: Resource) -> dict[str, Any] | None:
         """Where ``resource`` stands on the list (in curated order): its number, the total,
@@ -143,7 +147,8 @@ class ResourceQuerySet(models.QuerySet["Resource"]):
 
     def after(self, resource: Resource) -> ResourceQuerySet:
         return self.filter(
-            Q(position__gt=resource.position) | Q(position=resource.position, pk__gt=resource.pk)
+            Q(position__gte=resource.position),
+            Q(position__gt=resource.position) | Q(position=resource.position, pk__gt=resource.pk),
         )
 
 
@@ -382,6 +387,14 @@ class Resource(VersionedModel):  # type: ignore[django-manager-missing]
 
     class Meta:
         ordering = ["position", "pk"]
+        indexes = [
+            # The listed resources in curated order: the list's pages, its length and a
+            # resource's place on it read from the index alone, however long the list.
+            models.Index(
+                fields=["is_published", "archived_at", "position", "id"],
+                name="resource_list_order",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(slug=Lower("slug")),

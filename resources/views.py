@@ -12,6 +12,7 @@ from django.http import (
     QueryDict,
 )
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.functional import cached_property
@@ -23,7 +24,7 @@ from principles.models import Principle, TextBlock
 from spm_site import http, pagecache
 from spm_site.public_urls import absolute_url
 
-from . import cards, citations, embeds, linked_data, picks, sharing
+from . import cards, citations, embeds, fragments, linked_data, picks, sharing
 from .catalogue import AUDIENCE_FILTERS, SORTS, Choices, everything, find
 from .models import Resource, ResourceQuerySet
 from .pagination import pagination
@@ -59,15 +60,15 @@ class ResourceListView(ListView):
         self.generation = pagecache.token_for(request)
 
     def get_queryset(self):
-        return Resource.objects.listed().in_list_order().with_list_details()
+        # What the page needs besides its entries, which come from fragments.py: the entries
+        # not kept are loaded there with their details.
+        return Resource.objects.listed().in_list_order().only("slug", "title")
 
     def get_paginator(self, queryset: Any, per_page: int, *args: Any, **kwargs: Any) -> Paginator:
         return ListPaginator(queryset, per_page, *args, generation=self.generation, **kwargs)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["principles"] = Principle.objects.all()
-        context["text_blocks"] = TextBlock.objects.on_page(TextBlock.Page.RESOURCES)
         page = context["page_obj"]
         number = f"?page={page.number}" if page.number > 1 else ""
         context["canonical_url"] = absolute_url(self.request.path + number)
@@ -75,17 +76,46 @@ class ResourceListView(ListView):
         context["pagination"] = pagination(
             page, lambda n: f"?page={n}" if n > 1 else self.request.path, "Pages of the list"
         )
-        # Made only when the cached rendering of the list is missing (see the template).
-        context["json_ld"] = lambda: linked_data.json_ld(
-            linked_data.list_json_ld(context["resources"], start=page.start_index())
-        )
         context["downloads"] = citations.DOWNLOADS.values()
+        # The entries, the JSON-LD and the principles, each kept under what it shows: one
+        # cache round trip, and after an edit only the changed entry is rendered again.
+        resources = list(page.object_list)
+        start = page.start_index()
+        principles = list(Principle.objects.all())
+        text_blocks = list(TextBlock.objects.on_page(TextBlock.Page.RESOURCES))
+        shown = [(resource.slug, resource.title) for resource in resources]
+        items, (json_ld, principles_html) = fragments.listed_items(
+            resources,
+            self.generation,
+            also=[
+                (
+                    fragments.key("list-json-ld", start, shown),
+                    lambda: linked_data.json_ld(linked_data.list_json_ld(resources, start=start)),
+                ),
+                (
+                    fragments.key(
+                        "principles",
+                        [fragments.row(p) for p in principles],
+                        [fragments.row(b) for b in text_blocks],
+                    ),
+                    lambda: get_template("resources/resource_list.html#principles").render(
+                        {"principles": principles, "text_blocks": text_blocks}
+                    ),
+                ),
+            ],
+        )
+        context.update(items=items, json_ld=json_ld, principles_html=principles_html)
         return context
 
 
 class ResourceDetailView(DetailView):
     template_name = "resources/resource_detail.html"
     context_object_name = "resource"
+
+    def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        super().setup(request, *args, **kwargs)
+        # Read before the rows the page's fragments are keyed by (fragments.render).
+        self.generation = pagecache.token_for(request)
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         wanted = http.representation(request.headers.get("Accept", ""))
@@ -105,7 +135,7 @@ class ResourceDetailView(DetailView):
         if wanted.media_type == http.HTML:
             response = self.render_to_response(self.get_context_data(object=self.object))
         elif wanted.acceptable:
-            body, content_type = citations.answer(self.object, wanted.media_type, wanted.style)
+            body, content_type = citations.answer(self.detailed, wanted.media_type, wanted.style)
             response = HttpResponse(body, content_type=content_type)
         else:
             response = not_acceptable(request)
@@ -123,7 +153,13 @@ class ResourceDetailView(DetailView):
         return Resource.objects.published()
 
     def get_queryset(self):
-        return self.visible().with_list_details()
+        # The resource's own row: its details are loaded only for what is not kept.
+        return self.visible()
+
+    @cached_property
+    def detailed(self) -> Resource:
+        """The resource with everything its page shows (``with_list_details()``)."""
+        return self.get_queryset().with_list_details().get(pk=self.object.pk)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -132,29 +168,60 @@ class ResourceDetailView(DetailView):
         if place is not None:
             context.update(place)
         replacement = resource.superseded_by
-        record = citations.csl_record(resource)
-        share = sharing.shared(resource)
+        if replacement is not None and not replacement.is_published:
+            replacement = None
+        canonical_url = absolute_url(resource.get_absolute_url())
         context.update(
             on_list=place is not None,
-            replacement=replacement if replacement and replacement.is_published else None,
+            replacement=replacement,
             page_title=resource.title,
             page_description=resource.summary,
-            canonical_url=absolute_url(resource.get_absolute_url()),
-            oembed_url=(
-                embeds.discovery_url(absolute_url(resource.get_absolute_url()))
-                if resource.is_published
-                else ""
-            ),
+            canonical_url=canonical_url,
+            oembed_url=embeds.discovery_url(canonical_url) if resource.is_published else "",
             og_type=resource.types.open_graph,
             share_image=sharing.preview_image(resource),
-            short_url=share.short_url,
-            qr_code=share.qr_code,
-            citations=citations.citation_styles.cite(record),
-            downloads=citations.DOWNLOADS.values(),
-            citation_meta=linked_data.citation_meta(resource, record),
-            json_ld=linked_data.json_ld(linked_data.resource_json_ld(resource, record)),
+        )
+        # The page's own head and body, kept under what they show: the resource, its place
+        # on the list and its replacement. A draft's (a preview for staff) is never kept.
+        shown = (
+            fragments.page_digest(resource.pk),
+            place and (place["number"], place["total"], *(
+                (other.pk, other.slug, other.title) if other else None
+                for other in (place["previous"], place["next"])
+            )),
+            replacement and (replacement.pk, replacement.slug, replacement.title),
+        )  # fmt: skip
+        context["detail_head"], context["detail_body"] = fragments.render(
+            [
+                (fragments.key("detail-head", shown), lambda: self.part("head", context)),
+                (fragments.key("detail-body", shown), lambda: self.part("body", context)),
+            ],
+            keep_them=resource.is_published,
+            generation=self.generation,
         )
         return context
+
+    @cached_property
+    def costly(self) -> dict[str, Any]:
+        """What only a rendering of the page's parts needs: citations, QR code, JSON-LD."""
+        resource = self.detailed
+        record = citations.csl_record(resource)
+        share = sharing.shared(resource)
+        return {
+            "short_url": share.short_url,
+            "qr_code": share.qr_code,
+            "citations": citations.citation_styles.cite(record),
+            "downloads": citations.DOWNLOADS.values(),
+            "citation_meta": linked_data.citation_meta(resource, record),
+            "json_ld": linked_data.json_ld(linked_data.resource_json_ld(resource, record)),
+        }
+
+    def part(self, name: str, context: dict[str, Any]) -> str:
+        template = get_template(f"{self.template_name}#{name}")
+        resource = {"resource": self.detailed, "object": self.detailed}
+        return template.render(
+            {**context, **resource, **self.costly, "SITE_URL": settings.SITE_URL}
+        )
 
 
 def not_acceptable(request: HttpRequest) -> HttpResponse:
@@ -285,6 +352,12 @@ def catalogue(request: HttpRequest, tag: str | None = None) -> HttpResponse:
     if request.GET.get("format"):
         return catalogue_download(request, choices, topic)
     results = find(choices, pagecache.token_for(request))
+    hits = results.page.object_list
+    items = fragments.render(
+        fragments.item_parts(
+            [hit.resource for hit in hits], [(hit.title_html, hit.summary_html) for hit in hits]
+        )
+    )
     path = request.path
     pages = pagination(results.page, lambda n: path + choices.query(page=n), "Pages of results")
     if choices.q:
@@ -300,6 +373,7 @@ def catalogue(request: HttpRequest, tag: str | None = None) -> HttpResponse:
         "resources/catalogue.html",
         {
             "results": results,
+            "items": items,
             "pagination": pages,
             "choices": choices,
             "search_query": choices.q,

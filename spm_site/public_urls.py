@@ -7,8 +7,6 @@ from django.http import HttpRequest
 from django.templatetags.static import static
 from django.utils.functional import SimpleLazyObject
 
-from spm_site import pagecache
-
 DEFAULT_TITLE = "Participatory Medicine Resources for Providers"
 DEFAULT_DESCRIPTION = (
     "Reading the Society for Participatory Medicine recommends to health professionals "
@@ -28,6 +26,13 @@ def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
+def fragment_release() -> str:
+    """The release the site's fragments are filed under (resources/fragments.py)."""
+    from resources.fragments import release
+
+    return release()
+
+
 def site(request: HttpRequest) -> dict[str, Any]:
     """Context for every template: the public address and the link-preview defaults.
 
@@ -41,7 +46,7 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "page_description": DEFAULT_DESCRIPTION,
         "og_type": "website",
         "share_image": {**SHARE_IMAGE, "url": absolute_url(static(SHARE_IMAGE_PATH))},
-        # What cached fragments are filed under (read only if a template asks).
-        "generation": SimpleLazyObject(lambda: pagecache.token_for(request)),
+        # What the header and footer fragments are filed under (read only when asked).
+        "fragment_release": SimpleLazyObject(fragment_release),
         "fragment_seconds": settings.FRAGMENT_CACHE_SECONDS,
     }

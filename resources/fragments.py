@@ -1,0 +1,274 @@
+"""Rendered parts of the public pages, each kept in the cache under what it shows.
+
+Each key is a digest of the rows a fragment is made from, so an edit changes the keys of
+only what it touched: the next page renders those parts again and takes every other one
+from the cache. Nothing has to remember to retire a fragment: a save, a restore, a topic
+merge, a link check or a bulk ``update()`` all change the rows, whichever way they write.
+
+- A list entry (templates/includes/resource_item.html) and a resource's own page are
+  looked up by a digest of the resource's rows as stored, read in five plain queries
+  (``entry_digests``, ``page_digest``); the page's key also holds its place on the list.
+  Loading resources with their details costs far more, and is done only for what the
+  cache lacks.
+- A search result is made from a resource the search already loaded
+  ``with_list_details()``, and keyed by a digest of it (``resource_content``) with the
+  words marked in it.
+- Every key also holds the *release*: a digest of the project's code, templates and
+  locked dependencies, and of the settings that appear in the HTML, read once per
+  process. A deploy that changes how anything is rendered files its fragments apart from
+  the old ones, which expire unused (``FRAGMENT_CACHE_SECONDS``).
+
+A page asks for all its fragments in one cache round trip (``get_many``), renders only
+those missing and stores them in another (``set_many``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, date, datetime
+from functools import cache, partial
+from pathlib import Path
+from typing import Any
+
+import django
+from django.conf import settings
+from django.core.cache import cache as django_cache
+from django.db import connection
+from django.db.models import Model
+from django.template.loader import get_template
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.safestring import SafeString, mark_safe
+from taggit.models import Tag
+
+from spm_site import pagecache
+
+from . import link_health
+from .models import Creator, Link, LinkHealth, Notice, Resource, TaggedResource
+
+# Not part of what the site serves: left out of the release.
+OUTSIDE_RELEASE = {".venv", "node_modules", "staticfiles", "tests", "backups", "outbox"}
+BROKEN = LinkHealth.State.BROKEN.value
+# Settings that appear in the rendered HTML (addresses, dates).
+RENDERED_SETTINGS = ("SITE_URL", "SITE_NAME", "TIME_ZONE", "USE_TZ", "LANGUAGE_CODE")
+
+
+@cache
+def release() -> str:
+    """A digest of what renders the pages: the project's Python code and templates, the
+    locked dependencies, Django's version and the settings the HTML shows. Read from the
+    files once per process (a few milliseconds), so every app server running the same
+    release computes the same digest and they share their fragments."""
+    base = Path(settings.BASE_DIR)
+    digest = hashlib.blake2b(digest_size=12)
+    for root, folders, files in os.walk(base):
+        folders[:] = sorted(f for f in folders if f not in OUTSIDE_RELEASE and f[0] != ".")
+        in_templates = Path(root).is_relative_to(base / "templates")
+        for name in sorted(files):
+            if name.endswith(".py") or in_templates or name == "requirements.lock":
+                path = Path(root, name)
+                digest.update(str(path.relative_to(base)).encode() + b"\0")
+                digest.update(path.read_bytes() + b"\0")
+    shown = [django.get_version(), *(repr(getattr(settings, n, None)) for n in RENDERED_SETTINGS)]
+    digest.update("\0".join(shown).encode())
+    return digest.hexdigest()
+
+
+def enabled() -> bool:
+    return settings.FRAGMENT_CACHE_SECONDS > 0
+
+
+@cache
+def stored_fields(model: type[Model]) -> tuple[str, ...]:
+    return tuple(field.attname for field in model._meta.concrete_fields)
+
+
+def row(instance: Model) -> tuple[Any, ...]:
+    """An instance's stored values."""
+    return tuple(getattr(instance, name) for name in stored_fields(type(instance)))
+
+
+def resource_content(resource: Resource) -> tuple[Any, ...]:
+    """Everything of a resource that its entry and its page can show, from a resource
+    loaded ``with_list_details()`` (no query): its fields, its links with their health as
+    the pages show it (a check that finds a link as before changes nothing), its topics
+    (as a set: their order was never chosen), creators and notices."""
+    return (
+        row(resource),
+        tuple((row(link), link_health.shown(link.current_health)) for link in resource.links.all()),
+        tuple(sorted((tag.pk, tag.name, tag.slug) for tag in resource.tags.all())),
+        tuple(row(creator) for creator in resource.creators.all()),
+        tuple(row(notice) for notice in resource.notices.all()),
+    )
+
+
+@cache
+def entry_queries(count: int, page: bool = False) -> tuple[str, ...]:
+    """SQL for what the list entries of ``count`` resources show, each row led by its
+    resource's id: the resource's own fields; its links, each with whether the checks
+    found it broken at its present address (the mark the list shows); its topics, creators
+    and notices. For a resource's own ``page``, each link also has when it was last found
+    working, unless broken (the page says so). Plain SQL on purpose: the ORM spends more
+    time building and converting these rows than the database spends finding them, and a
+    digest needs them only as stored."""
+    name = connection.ops.quote_name
+
+    def columns(model: type[Model], alias: str) -> str:
+        return ", ".join(f"{alias}.{name(str(f.column))}" for f in model._meta.concrete_fields)
+
+    def table(model: type[Model]) -> str:
+        return name(model._meta.db_table)
+
+    ids = ", ".join(["%s"] * count)
+    resource_id, url, id_ = name("resource_id"), name("url"), name("id")
+    broken = f"h.{url} = l.{url} AND h.{name('state')} = '{BROKEN}'"
+    working = (
+        f", CASE WHEN h.{url} = l.{url} AND NOT ({broken}) THEN h.{name('last_ok_at')} END"
+        if page
+        else ""
+    )
+    return (
+        f"SELECT r.{id_}, {columns(Resource, 'r')} FROM {table(Resource)} r "
+        f"WHERE r.{id_} IN ({ids})",
+        f"SELECT l.{resource_id}, {columns(Link, 'l')}, CASE WHEN {broken} THEN 1 ELSE 0 END"
+        f"{working} FROM {table(Link)} l LEFT JOIN {table(LinkHealth)} h "
+        f"ON h.{name('link_id')} = l.{id_} WHERE l.{resource_id} IN ({ids}) "
+        f"ORDER BY l.{name('position')}, l.{id_}",
+        f"SELECT r.{name('content_object_id')}, {columns(Tag, 't')} FROM "
+        f"{table(TaggedResource)} r JOIN {table(Tag)} t ON t.{id_} = r.{name('tag_id')} "
+        f"WHERE r.{name('content_object_id')} IN ({ids}) ORDER BY t.{id_}",
+        f"SELECT c.{resource_id}, {columns(Creator, 'c')} FROM {table(Creator)} c "
+        f"WHERE c.{resource_id} IN ({ids}) ORDER BY c.{id_}",
+        f"SELECT n.{resource_id}, {columns(Notice, 'n')} FROM {table(Notice)} n "
+        f"WHERE n.{resource_id} IN ({ids}) ORDER BY n.{id_}",
+    )
+
+
+def stored_rows(ids: Sequence[int], page: bool = False) -> dict[int, list[Any]]:
+    """The rows of ``entry_queries`` by resource id, in five queries whatever their number."""
+    rows: dict[int, list[Any]] = {pk: [] for pk in ids}
+    with connection.cursor() as cursor:
+        for sql in entry_queries(len(ids), page) if ids else ():
+            for kept_rows in rows.values():
+                kept_rows.append([])
+            cursor.execute(sql, list(ids))
+            for owner, *values in cursor.fetchall():
+                rows[owner][-1].append(tuple(values))
+    return rows
+
+
+def entry_digests(ids: Sequence[int]) -> dict[int, str]:
+    """The key of each list entry, by resource id: a digest of the rows it is made from.
+    Far cheaper than loading the page's resources with their details
+    (``with_list_details()``) only to find most of their entries kept."""
+    return {pk: key("item", shown) for pk, shown in stored_rows(ids).items()}
+
+
+def page_digest(pk: int) -> tuple[Any, ...]:
+    """What a resource's own page shows of its rows, as stored. The day a link was last
+    found working is the day where the site is (the page's words), not the instant."""
+    (resource, links, *others) = stored_rows([pk], page=True)[pk]
+    links = [(*link[:-1], day(link[-1])) for link in links]
+    return (resource, links, *others)
+
+
+def day(stored: Any) -> date | None:
+    """The local day of a date and time as the database returned it (SQLite: text)."""
+    if stored is None:
+        return None
+    if isinstance(stored, str):
+        stored = timezone.make_aware(parse_datetime(stored) or datetime.min, UTC)
+    return timezone.localdate(stored)
+
+
+def key(kind: str, *shown: Any) -> str:
+    """The cache key of a fragment of ``kind`` showing ``shown`` (anything picklable)."""
+    data = pickle.dumps(shown, protocol=5)
+    return f"fragment:{kind}:{release()}:{hashlib.blake2b(data, digest_size=16).hexdigest()}"
+
+
+def kept(keys: Iterable[str]) -> dict[str, str]:
+    """The fragments the cache holds of ``keys``, in one round trip."""
+    if not enabled():
+        return {}
+    return {k: v for k, v in django_cache.get_many(list(keys)).items() if isinstance(v, str)}
+
+
+def keep(made: dict[str, str]) -> None:
+    """Store fragments just rendered, in one round trip."""
+    if made and enabled():
+        django_cache.set_many(made, settings.FRAGMENT_CACHE_SECONDS)
+
+
+Part = tuple[str, Callable[[], str]]  # a fragment's key and how to render it
+UNCHECKED = object()
+
+
+def render(
+    parts: Sequence[Part], keep_them: bool = True, generation: Any = UNCHECKED
+) -> list[SafeString]:
+    """Each part's HTML, in order: the kept ones from the cache (one round trip), the
+    others rendered and stored (one more). ``keep_them=False`` (a draft, seen only by
+    staff) renders every part and keeps none. Parts keyed by rows read before they were
+    loaded to be rendered give the ``generation`` those rows were read at: they are kept
+    only if the content is still at it (``listed_items`` says why)."""
+    found = kept(k for k, _ in parts) if keep_them else {}
+    made = {k: str(make()) for k, make in parts if k not in found}
+    if keep_them and (generation is UNCHECKED or not made or pagecache.read_token() == generation):
+        keep(made)
+    return [mark_safe(found.get(k, made.get(k, ""))) for k, _ in parts]
+
+
+NOT_MARKED = ("", "")  # an entry's title and summary with no search words to mark
+
+
+def render_item(resource: Resource, marked: tuple[str, str] = NOT_MARKED) -> str:
+    """One entry (templates/includes/resource_item.html) of a resource loaded
+    ``with_list_details()``; ``marked`` is its title and summary with the search words
+    marked, in HTML."""
+    title_html, summary_html = marked
+    context = {"resource": resource, "title_html": title_html,
+               "summary_html": summary_html, "SITE_URL": settings.SITE_URL}  # fmt: skip
+    return get_template("includes/resource_item.html").render(context)
+
+
+def item_parts(resources: Iterable[Resource], marks: Iterable[tuple[str, str]]) -> list[Part]:
+    """The entries of resources loaded ``with_list_details()`` (a page of search results),
+    with their marked titles and summaries, as parts for ``render``."""
+    return [
+        (key("hit", resource_content(resource), marked), partial(render_item, resource, marked))
+        for resource, marked in zip(resources, marks, strict=True)
+    ]
+
+
+def listed_items(
+    resources: Sequence[Resource], generation: int | None, also: Sequence[Part] = ()
+) -> tuple[list[SafeString], list[SafeString]]:
+    """The entries of a page of the list (``resources`` in order, loaded with no more than
+    their ids), then the parts ``also`` asked for in the same cache round trip.
+
+    Only the entries the cache lacks are loaded ``with_list_details()`` and rendered. They
+    are kept only if the content is still at ``generation``, the token read before their
+    digests were taken (``pagecache.token_for``): an edit saved in between is rendered,
+    but never filed under the digest of what was there before it."""
+    ids = [resource.pk for resource in resources]
+    digests = entry_digests(ids)
+    found = kept([*digests.values(), *(k for k, _ in also)])
+    missing = [pk for pk in ids if digests[pk] not in found]
+    fresh: dict[int, str] = {}
+    made: dict[str, str] = {}
+    if missing:
+        for resource in Resource.objects.filter(pk__in=missing).with_list_details():
+            fresh[resource.pk] = render_item(resource)
+        if pagecache.read_token() == generation:
+            made = {digests[pk]: html for pk, html in fresh.items()}
+    made.update({k: str(make()) for k, make in also if k not in found})
+    keep(made)
+    items = [found.get(digests[pk]) or fresh.get(pk) for pk in ids]
+    return (
+        [mark_safe(item) for item in items if item is not None],  # None: deleted meanwhile
+        [mark_safe(found.get(k) or made[k]) for k, _ in also],
+    )
