@@ -382,6 +382,14 @@ class Resource(VersionedModel):  # type: ignore[django-manager-missing]
 
     class Meta:
         ordering = ["position", "pk"]
+        indexes = [
+            # Covers what the catalogue counts and orders the listed resources by, so a
+            # count over thousands of matches reads this index, not the wide rows.
+            models.Index(
+                fields=["is_published", "archived_at", "kind", "audience", "position"],
+                name="resource_listed_facets",
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(slug=Lower("slug")),
