@@ -123,7 +123,8 @@ class Backend:
             return cursor.fetchall() if cursor.description else []
 
     def put_many(self, documents: list[tuple[int, Document]]) -> None:
-        """Index resources not in the index yet, in one statement run for all of them."""
+        """Index resources, in one statement run for all of them (replacing what the index
+        held under their ids: a flushed database gives the same ids again)."""
         raise NotImplementedError
 
     def drop(self) -> None:
@@ -193,6 +194,9 @@ class SqliteBackend(Backend):
     def put_many(self, documents: list[tuple[int, Document]]) -> None:
         with connection.cursor() as cursor:
             cursor.executemany(
+                f"DELETE FROM {TABLE} WHERE rowid = %s", [[pk] for pk, _ in documents]
+            )
+            cursor.executemany(
                 f"INSERT INTO {TABLE} (rowid, {', '.join([*COLUMNS, 'variants'])}) "
                 f"VALUES (%s, {', '.join(['%s'] * (len(COLUMNS) + 1))})",
                 [[resource_id, *document.folded()] for resource_id, document in documents],
@@ -233,7 +237,8 @@ class PostgresBackend(Backend):
     def put_many(self, documents: list[tuple[int, Document]]) -> None:
         with connection.cursor() as cursor:
             cursor.executemany(
-                f"INSERT INTO {TABLE} (resource_id, document) VALUES (%s, {self.vector})",
+                f"INSERT INTO {TABLE} (resource_id, document) VALUES (%s, {self.vector}) "
+                "ON CONFLICT (resource_id) DO UPDATE SET document = EXCLUDED.document",
                 [[resource_id, *document.folded()] for resource_id, document in documents],
             )
 
@@ -306,8 +311,7 @@ def rebuild() -> int:
 
 
 def add(resource_ids: list[int]) -> None:
-    """Index resources that are not in the index yet (made by bulk_create, which sends no
-    signal), a batch at a time."""
+    """Index resources made without signals (bulk_create), a batch at a time."""
     engine = backend()
     for start in range(0, len(resource_ids), REBUILD_BATCH):
         engine.put_many(documents_for(resource_ids[start : start + REBUILD_BATCH]))
