@@ -386,7 +386,7 @@ class Resource(VersionedModel):  # type: ignore[django-manager-missing]
             # Covers what the catalogue counts and orders the listed resources by, so a
             # count over thousands of matches reads this index, not the wide rows.
             models.Index(
-                fields=["is_published", "archived_at", "kind", "audience", "position"],
+                fields=["is_published", "archived_at", "position", "kind", "audience"],
                 name="resource_listed_facets",
             )
         ]

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='resource',
-            index=models.Index(fields=['is_published', 'archived_at', 'kind', 'audience', 'position'], name='resource_listed_facets'),
+            index=models.Index(fields=['is_published', 'archived_at', 'position', 'kind', 'audience'], name='resource_listed_facets'),
         ),
     ]
