@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
@@ -26,6 +26,7 @@ from django.utils.safestring import SafeString, mark_safe
 TABLE = "resources_searchindex"
 MAX_QUERY = 200  # characters read from a query; the rest is ignored
 MAX_WORDS = 10
+MANY = 2000  # matches from which SQLite filters them by reading an index (see SqliteBackend)
 STOPWORDS = frozenset({
     "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "he", "in", "is",
     "it", "its", "of", "on", "or", "that", "the", "to", "was", "were", "will", "with", "not",
@@ -141,9 +142,10 @@ class Backend:
         query = self.expression(terms)
         return [query] * self.score.count("%s"), [query]
 
-    # Whether a filter on the matches compares an expression of the resource's id rather
-    # than the column itself (see SqliteBackend).
-    id_as_expression = False
+    def many(self, terms: list[str]) -> bool:
+        """Whether so many resources match that a filter should not fetch each by its id
+        (see SqliteBackend)."""
+        return False
 
     def matching(self, terms: list[str]) -> tuple[str, list[str]]:
         """SQL of the ids that match, unranked: what a filter or a count needs."""
@@ -169,10 +171,20 @@ class Backend:
 
 class SqliteBackend(Backend):
     key = "rowid"
-    # An expression (id + 0) keeps SQLite from fetching each matching row by its id, a read
-    # of every wide row, so that it reads the narrow resource_listed_facets index instead
-    # and looks each entry up in the list of matches: 3 to 5 times faster for a common word.
-    id_as_expression = True
+
+    def many(self, terms: list[str]) -> bool:
+        # Fetched by its id, each matching resource is a read of its wide row: right for a
+        # few hundred, slow for thousands. For those, the filter compares an expression
+        # (id + 0), which SQLite cannot look up by id, so that it reads the narrow
+        # resource_listed_facets index instead and checks each entry against the matches:
+        # 3 to 5 times faster for a common word. Counting stops at MANY, so asking costs
+        # little whatever the word.
+        found = self.run(
+            f"SELECT count(*) FROM (SELECT 1 FROM {TABLE} WHERE {self.condition} LIMIT %s)",
+            [self.expression(terms), MANY],
+        )
+        return bool(found[0][0] >= MANY)
+
     condition = f"{TABLE} MATCH %s"
     score = f"-bm25({TABLE}, {', '.join(str(w) for w in SQLITE_WEIGHTS)})"
 
@@ -328,6 +340,7 @@ class Match:
     """A query, ready to narrow, rank and page a queryset of resources in SQL."""
 
     terms: list[str]
+    many: bool | None = field(default=None, repr=False)  # asked of the engine once
 
     def filter(self, queryset: QuerySet) -> QuerySet:
         """``queryset`` narrowed to the matches (unchanged without search words)."""
@@ -335,7 +348,9 @@ class Match:
             return queryset
         engine = backend()
         matches = RawSQL(*engine.matching(self.terms))
-        if engine.id_as_expression:
+        if self.many is None:
+            self.many = engine.many(self.terms)
+        if self.many:
             return queryset.alias(matched_id=F("pk") + 0).filter(matched_id__in=matches)
         return queryset.filter(pk__in=matches)
 
