@@ -197,7 +197,9 @@ def test_the_results_page_uses_a_fixed_number_of_queries(client, make_resource):
     for n in range(490):
         make_resource(title=f"Patient resource {n + 10}", tags=["alpha", "gamma"])
     assert count_queries(client, url) == with_10
-    assert with_10 <= 10  # the notices (retractions) of the results among them
+    # The notices (retractions) of the results among them; on SQLite one more asks whether
+    # the words are common (resources.search.MANY).
+    assert with_10 <= 11
 
 
 @settings(
