@@ -62,7 +62,9 @@ chaos: install static
 # 1. the public pages over 1,000 generated resources, loaded with wrk against gunicorn as
 #    `make run` starts it (production settings, pinned to one core) beside the Python floor
 #    and nginx;
-# 2. search over 10,000 generated resources: on a scratch SQLite file, and on PostgreSQL
+# 2. pages and search right after an edit, over 10,000 then 100,000 generated resources
+#    (a size that would take too long to generate here is skipped, saying why): on a
+#    scratch SQLite file, and on PostgreSQL
 #    when BENCH_POSTGRES_URL names a scratch database (it is emptied first);
 # 3. a link check of 1,000 links to local sites with slow, silent and failing pages;
 # 4. 20 DOI lookups at once against local registries that answer in 200 ms;

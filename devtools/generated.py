@@ -4,15 +4,16 @@ frequencies of real writing, tagged and with creators, in a database of their ow
 A generated resource is known by its slug, generated-<number>: the benchmarks refuse a
 database holding any other resource, so that they never write into a site's content."""
 
+import itertools
 import random
 
 from django.core.management.base import CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from taggit.models import Tag
 
 from resources import search
-from resources.models import Creator, Link, Resource, TaggedResource
+from resources.models import Audience, Creator, Link, Resource, TaggedResource
 from spm_site import pagecache
 
 # The slugs that generate() and bench_links give their resources.
@@ -96,32 +97,45 @@ def vocabulary(rng: random.Random, size: int = 5000) -> tuple[list[str], list[fl
     return words, weights
 
 
-def generate(count: int) -> list[Resource]:
-    """Add ``count`` published resources (slugs generated-0, generated-1, ...), indexed."""
-    rng = random.Random(1)
-    words, weights = vocabulary(rng)
+def rare_word() -> str:
+    """A word of the long tail, in about one generated resource in 250."""
+    words, _ = vocabulary(random.Random(1))
+    return words[4000]
+
+
+def generate(count: int, start: int = 0) -> list[Resource]:
+    """Add ``count`` published resources (slugs generated-<start>, generated-<start + 1>,
+    ...), indexed. A second call with ``start`` past the first one's adds more of the same
+    kind, with the same topics."""
+    words, weights = vocabulary(random.Random(1))
+    cumulative = list(itertools.accumulate(weights))  # once, not at every choice
+    rng = random.Random(1 + start)
 
     def text(k: int) -> str:
-        return " ".join(rng.choices(words, weights, k=k))
+        return " ".join(rng.choices(words, cum_weights=cumulative, k=k))
 
     now = timezone.now()
     with transaction.atomic():
-        tags = Tag.objects.bulk_create(
-            [Tag(name=f"{w} topic", slug=f"{w}-topic") for w in WORDS[:30]]
-        )
+        tags = [
+            Tag.objects.get_or_create(slug=f"{w}-topic", defaults={"name": f"{w} topic"})[0]
+            for w in WORDS[:30]
+        ]
+        kinds = list(Resource.Kind.values)
+        audiences = list(Audience.values)
         resources = Resource.objects.bulk_create(
             [
                 Resource(
                     title=text(6).capitalize(),
                     slug=generated_slug(n),
-                    kind=rng.choice(list(Resource.Kind.values)),
+                    kind=rng.choice(kinds),
+                    audience=rng.choice(audiences),
                     summary=(text(20).capitalize() + ".")[:280],
                     why_it_matters=text(120),
                     position=100 + n,
                     is_published=True,
                     first_published_at=now,
                 )
-                for n in range(count)
+                for n in range(start, start + count)
             ],
             batch_size=1000,
         )
@@ -140,6 +154,11 @@ def generate(count: int) -> list[Resource]:
              for r in resources],
             batch_size=1000,
         )  # fmt: skip
-        search.rebuild()
+        search.add([r.pk for r in resources])
         pagecache.bump()  # bulk_create sends no signals
+    # What autovacuum (PostgreSQL) or PRAGMA optimize (SQLite) would do soon after a load
+    # this size: without statistics, PostgreSQL tests every row against a search instead of
+    # asking the GIN index, and SQLite reads a whole index for a word in a few resources.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     return resources

@@ -17,6 +17,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, F
 from django.db.models.functions import Lower
 from django.http import HttpRequest
+from taggit.models import Tag
 
 from .kinds import Kind
 from .models import Audience, Resource, TaggedResource
@@ -112,9 +113,15 @@ class Results:
 
 
 def filtered(
-    choices: Choices, found: Match, with_kind: bool = True, with_audience: bool = True
+    choices: Choices,
+    found: Match | None = None,
+    with_kind: bool = True,
+    with_audience: bool = True,
 ) -> Any:
-    resources = found.filter(Resource.objects.listed())
+    """The listed resources the reader's filters keep, narrowed to the matches of ``found``."""
+    resources: Any = Resource.objects.listed()
+    if found is not None:
+        resources = found.filter(resources)
     for topic in choices.all_topics:
         resources = resources.filter(tagged_items__tag__slug=topic)
     if with_kind and choices.kind:
@@ -125,7 +132,7 @@ def filtered(
 
 
 def ordered(resources: Any, choices: Choices) -> Any:
-    # (A ranked search is ordered by by_relevance; without search words, "relevance"
+    # (A ranked search is ordered by Match.best; without search words, "relevance"
     # falls back to the curated order below.)
     match choices.sort:
         case "newest":
@@ -135,58 +142,58 @@ def ordered(resources: Any, choices: Choices) -> Any:
     return resources.in_list_order()
 
 
-def by_relevance(resources: Any, found: Match) -> list[Resource]:
-    """The page's worth of work for a ranked search: ranks from one query on the index, the
-    filters from one query on the resources, then the order in Python (not a rank
-    subquery for every matching row)."""
-    ranking = found.ranking()
-    allowed = resources.values_list("pk", "position")
-    order = sorted(allowed, key=lambda row: (-ranking.get(row[0], 0.0), row[1], row[0]))
-    return [pk for pk, _ in order]
-
-
 def tallies(choices: Choices, found: Match, generation: int | None) -> dict[str, Any]:
-    """The costly part of a search, which the page number does not change: the ranked
-    matches (for a ranked search) and how many each kind and topic would give. Kept in the
-    cache under the generation token, so any change to the content retires it."""
+    """How many resources the choices find, and how many each kind, audience and topic
+    would give: two GROUP BY queries over the matches, which neither the page nor the
+    order changes. Kept in the cache under the generation token, so any change to the
+    content retires them."""
     key = (
         "catalogue-tallies:"
         + hashlib.sha256(
-            repr(
-                (found.terms, choices.kind, choices.audience, choices.all_topics, choices.sort)
-            ).encode()
+            repr((found.terms, choices.kind, choices.audience, choices.all_topics)).encode()
         ).hexdigest()
     )
     kept = cache.get(key)
     if kept is not None and kept["token"] == generation:
         return kept
-    resources = filtered(choices, found)
-    ranked = choices.sort == "relevance" and bool(found.terms)
-    # One query counts both facets: each resource has one kind and one audience, so the
-    # kinds are counted over the rows of the chosen audience, and the other way round.
+    # One query counts both facets and the total: each resource has one kind and one
+    # audience (and a topic at most once), so the kinds are counted over the rows of the
+    # chosen audience, the audiences over those of the chosen kind, and the total over both.
     groups = (
         filtered(choices, found, with_kind=False, with_audience=False)
         .order_by()
         .values_list("kind", "audience")
-        .annotate(n=Count("pk", distinct=True))
+        .annotate(n=Count("pk"))
     )
     shown = Audience.including(choices.audience) if choices.audience else None
     by_kind: dict[str, int] = {}
     by_audience: dict[str, int] = {}
+    total = 0
     for kind, audience, n in groups:
-        if shown is None or audience in shown:
+        kind_chosen = not choices.kind or kind == choices.kind
+        audience_chosen = shown is None or audience in shown
+        if audience_chosen:
             by_kind[kind] = by_kind.get(kind, 0) + n
-        if not choices.kind or kind == choices.kind:
+        if kind_chosen:
             by_audience[audience] = by_audience.get(audience, 0) + n
-    by_topic = list(
-        TaggedResource.objects.filter(content_object__in=resources.values("pk"))
-        .values("tag__slug", "tag__name")
-        .annotate(count=Count("content_object", distinct=True))
-        .order_by("-count", "tag__name")
+        if kind_chosen and audience_chosen:
+            total += n
+    # Counted by the tag's id over the tagging rows alone (their unique index covers it);
+    # the few tags found are named by a second, small query.
+    counts = dict(
+        TaggedResource.objects.filter(content_object__in=filtered(choices, found).values("pk"))
+        .order_by()
+        .values_list("tag_id")
+        .annotate(n=Count("pk"))
+    )
+    names = Tag.objects.filter(pk__in=list(counts)).values_list("pk", "slug", "name")
+    by_topic = sorted(
+        ({"tag__slug": slug, "tag__name": name, "count": counts[pk]} for pk, slug, name in names),
+        key=lambda row: (-row["count"], row["tag__name"]),
     )
     kept = {
         "token": generation,
-        "ids": by_relevance(resources, found) if ranked else None,
+        "total": total,
         "by_kind": by_kind,
         "by_audience": by_audience,
         "by_topic": by_topic,
@@ -195,36 +202,49 @@ def tallies(choices: Choices, found: Match, generation: int | None) -> dict[str,
     return kept
 
 
+def ranks(choices: Choices, found: Match) -> bool:
+    """Whether the results come best match first (a search ordered by relevance)."""
+    return choices.sort == "relevance" and bool(found.terms)
+
+
+def in_order(ids: list[int]) -> list[Resource]:
+    """The resources of ``ids``, in that order, with what a result shows."""
+    by_id = {r.pk: r for r in Resource.objects.filter(pk__in=ids).with_list_details()}
+    return [by_id[pk] for pk in ids]
+
+
 def everything(choices: Choices, generation: int | None) -> list[Resource]:
     """Every resource the choices find, not one page, in the order the pages show them."""
     found = match(choices.q)
-    counted = tallies(choices, found, generation)
-    if counted["ids"] is None:
-        return list(ordered(filtered(choices, found), choices).with_list_details())
-    by_id = {r.pk: r for r in Resource.objects.filter(pk__in=counted["ids"]).with_list_details()}
-    return [by_id[pk] for pk in counted["ids"]]
+    if ranks(choices, found):
+        return in_order(found.best(filtered(choices)))
+    return list(ordered(filtered(choices, found), choices).with_list_details())
 
 
 def find(choices: Choices, generation: int | None) -> Results:
-    """The page of results and its facets; ``generation`` is the token they are kept under
-    (``pagecache.token_for(request)``)."""
+    """The page of results and its facets; ``generation`` is the token the counts are kept
+    under (``pagecache.token_for(request)``). The page itself is one query in SQL, ranked,
+    filtered and cut to its 25 there, whatever the number of matches."""
     found = match(choices.q)
     counted = tallies(choices, found, generation)
-    if counted["ids"] is not None:
-        paginator: Paginator = Paginator(counted["ids"], PAGE_SIZE)
-        page = paginator.get_page(choices.page)
-        ids: list[int] = list(page.object_list)
-        loaded = Resource.objects.filter(pk__in=ids).with_list_details()
-        by_id = {resource.pk: resource for resource in loaded}
-        page.object_list = [by_id[pk] for pk in ids]
+    # The paginator only does the arithmetic (a bad or too large number gives the first or
+    # the last page); the page's resources are asked for by their place.
+    paginator: Paginator = Paginator(range(counted["total"]), PAGE_SIZE)
+    page = paginator.get_page(choices.page)
+    start = (page.number - 1) * PAGE_SIZE
+    if ranks(choices, found):
+        shown = in_order(found.best(filtered(choices), start, PAGE_SIZE))
     else:
-        resources = ordered(filtered(choices, found), choices)
-        paginator = Paginator(resources.with_list_details(), PAGE_SIZE)
-        page = paginator.get_page(choices.page)  # a bad or too large number: first or last
+        resources = ordered(filtered(choices, found), choices).with_list_details()
+        shown = list(resources[start : start + PAGE_SIZE])
     choices.page = str(page.number)
     page.object_list = [
-        Hit(shown, highlight(shown.title, found.terms), highlight(shown.summary, found.terms))
-        for shown in page.object_list
+        Hit(
+            resource,
+            highlight(resource.title, found.terms),
+            highlight(resource.summary, found.terms),
+        )
+        for resource in shown
     ]
 
     # How many each choice would give, with the reader's other choices kept.

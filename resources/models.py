@@ -394,6 +394,12 @@ class Resource(VersionedModel):  # type: ignore[django-manager-missing]
                 fields=["is_published", "archived_at", "position", "id"],
                 name="resource_list_order",
             ),
+            # Covers what the catalogue counts and orders the listed resources by, so a
+            # count over thousands of matches reads this index, not the wide rows.
+            models.Index(
+                fields=["is_published", "archived_at", "position", "kind", "audience"],
+                name="resource_listed_facets",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
