@@ -207,9 +207,18 @@ def ranks(choices: Choices, found: Match) -> bool:
     return choices.sort == "relevance" and bool(found.terms)
 
 
-def in_order(ids: list[int]) -> list[Resource]:
-    """The resources of ``ids``, in that order, with what a result shows."""
-    by_id = {r.pk: r for r in Resource.objects.filter(pk__in=ids).with_list_details()}
+# What a page of results loads of each resource: enough to mark the search words in it.
+# Its entry comes from the cache (resources/fragments.py), which loads the rest only for
+# the entries it does not hold.
+MARKED = ("slug", "title", "summary")
+
+
+def in_order(ids: list[int], details: bool = True) -> list[Resource]:
+    """The resources of ``ids``, in that order, with all a result shows (``details``) or
+    just what is marked in it."""
+    chosen = Resource.objects.filter(pk__in=ids)
+    loaded = chosen.with_list_details() if details else chosen.only(*MARKED)
+    by_id = {r.pk: r for r in loaded}
     return [by_id[pk] for pk in ids]
 
 
@@ -233,9 +242,9 @@ def find(choices: Choices, generation: int | None) -> Results:
     page = paginator.get_page(choices.page)
     start = (page.number - 1) * PAGE_SIZE
     if ranks(choices, found):
-        shown = in_order(found.best(filtered(choices), start, PAGE_SIZE))
+        shown = in_order(found.best(filtered(choices), start, PAGE_SIZE), details=False)
     else:
-        resources = ordered(filtered(choices, found), choices).with_list_details()
+        resources = ordered(filtered(choices, found), choices).only(*MARKED)
         shown = list(resources[start : start + PAGE_SIZE])
     choices.page = str(page.number)
     page.object_list = [

@@ -10,9 +10,10 @@ merge, a link check or a bulk ``update()`` all change the rows, whichever way th
   (``entry_digests``, ``page_digest``); the page's key also holds its place on the list.
   Loading resources with their details costs far more, and is done only for what the
   cache lacks.
-- A search result is made from a resource the search already loaded
-  ``with_list_details()``, and keyed by a digest of it (``resource_content``) with the
-  words marked in it.
+- A search result is keyed like a list entry, by the digest of its resource's rows, with
+  the words marked in its title and summary.
+- Whatever a process used lately it also keeps in its own memory (``Recent``): a key that
+  is a digest of what it shows can never be out of date.
 - Every key also holds the *release*: a digest of the project's code, templates and
   locked dependencies, and of the settings that appear in the HTML, read once per
   process. A deploy that changes how anything is rendered files its fragments apart from
@@ -27,9 +28,11 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
-from functools import cache, partial
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +49,6 @@ from taggit.models import Tag
 
 from spm_site import pagecache
 
-from . import link_health
 from .models import Creator, Link, LinkHealth, Notice, Resource, TaggedResource
 
 # Not part of what the site serves: left out of the release.
@@ -89,20 +91,6 @@ def stored_fields(model: type[Model]) -> tuple[str, ...]:
 def row(instance: Model) -> tuple[Any, ...]:
     """An instance's stored values."""
     return tuple(getattr(instance, name) for name in stored_fields(type(instance)))
-
-
-def resource_content(resource: Resource) -> tuple[Any, ...]:
-    """Everything of a resource that its entry and its page can show, from a resource
-    loaded ``with_list_details()`` (no query): its fields, its links with their health as
-    the pages show it (a check that finds a link as before changes nothing), its topics
-    (as a set: their order was never chosen), creators and notices."""
-    return (
-        row(resource),
-        tuple((row(link), link_health.shown(link.current_health)) for link in resource.links.all()),
-        tuple(sorted((tag.pk, tag.name, tag.slug) for tag in resource.tags.all())),
-        tuple(row(creator) for creator in resource.creators.all()),
-        tuple(row(notice) for notice in resource.notices.all()),
-    )
 
 
 @cache
@@ -190,17 +178,65 @@ def key(kind: str, *shown: Any) -> str:
     return f"fragment:{kind}:{release()}:{hashlib.blake2b(data, digest_size=16).hexdigest()}"
 
 
+class Recent:
+    """The fragments this process used lately, up to ``size`` characters in all (the least
+    recently used leave first), shared by its threads. A fragment's key is a digest of what
+    it shows, so a copy here can never be out of date: it only saves a read of the cache."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.held = 0
+        self.entries: OrderedDict[str, str] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, str]:
+        found = {}
+        with self.lock:
+            for k in keys:
+                if (value := self.entries.get(k)) is not None:
+                    self.entries.move_to_end(k)
+                    found[k] = value
+        return found
+
+    def put_many(self, made: dict[str, str]) -> None:
+        with self.lock:
+            for k, value in made.items():
+                if (old := self.entries.pop(k, None)) is not None:
+                    self.held -= len(old)
+                self.entries[k] = value
+                self.held += len(value)
+            while self.held > self.size and self.entries:
+                self.held -= len(self.entries.popitem(last=False)[1])
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+            self.held = 0
+
+
+RECENT = Recent(settings.FRAGMENT_RECENT_CHARS)
+
+
 def kept(keys: Iterable[str]) -> dict[str, str]:
-    """The fragments the cache holds of ``keys``, in one round trip."""
+    """The fragments held of ``keys``: this process's copies, then the cache's in one
+    round trip."""
     if not enabled():
         return {}
-    return {k: v for k, v in django_cache.get_many(list(keys)).items() if isinstance(v, str)}
+    wanted = list(keys)
+    found = RECENT.get_many(wanted)
+    rest = [k for k in wanted if k not in found]
+    if rest:
+        shared = {k: v for k, v in django_cache.get_many(rest).items() if isinstance(v, str)}
+        RECENT.put_many(shared)
+        found.update(shared)
+    return found
 
 
 def keep(made: dict[str, str]) -> None:
     """Store fragments just rendered, in one round trip."""
     if made and enabled():
         django_cache.set_many(made, settings.FRAGMENT_CACHE_SECONDS)
+        RECENT.put_many(made)
 
 
 Part = tuple[str, Callable[[], str]]  # a fragment's key and how to render it
@@ -235,13 +271,29 @@ def render_item(resource: Resource, marked: tuple[str, str] = NOT_MARKED) -> str
     return get_template("includes/resource_item.html").render(context)
 
 
-def item_parts(resources: Iterable[Resource], marks: Iterable[tuple[str, str]]) -> list[Part]:
-    """The entries of resources loaded ``with_list_details()`` (a page of search results),
-    with their marked titles and summaries, as parts for ``render``."""
-    return [
-        (key("hit", resource_content(resource), marked), partial(render_item, resource, marked))
-        for resource, marked in zip(resources, marks, strict=True)
-    ]
+def search_items(
+    resources: Sequence[Resource], marks: Sequence[tuple[str, str]], generation: int | None
+) -> list[SafeString]:
+    """The entries of a page of search results (``resources`` in order, loaded with no more
+    than what is marked in them), each with its marked title and summary. As for the list
+    (``listed_items``): keyed by a digest of the rows they show, only those the cache lacks
+    loaded ``with_list_details()`` and rendered, and kept only if the content is still at
+    ``generation``."""
+    ids = [resource.pk for resource in resources]
+    digests = entry_digests(ids)
+    keys = {pk: key("hit", digests[pk], marked) for pk, marked in zip(ids, marks, strict=True)}
+    found = kept(keys.values())
+    missing = {pk: marked for pk, marked in zip(ids, marks, strict=True) if keys[pk] not in found}
+    fresh: dict[int, str] = {}
+    if missing:
+        loaded = Resource.objects.filter(pk__in=missing).with_list_details().in_bulk()
+        for pk in ids:  # in the page's order
+            if pk in missing and pk in loaded:
+                fresh[pk] = render_item(loaded[pk], missing[pk])
+        if pagecache.read_token() == generation:
+            keep({keys[pk]: html for pk, html in fresh.items()})
+    items = [found.get(keys[pk]) or fresh.get(pk) for pk in ids]
+    return [mark_safe(item) for item in items if item is not None]  # None: deleted meanwhile
 
 
 def listed_items(

@@ -353,10 +353,10 @@ def catalogue(request: HttpRequest, tag: str | None = None) -> HttpResponse:
         return catalogue_download(request, choices, topic)
     results = find(choices, pagecache.token_for(request))
     hits = results.page.object_list
-    items = fragments.render(
-        fragments.item_parts(
-            [hit.resource for hit in hits], [(hit.title_html, hit.summary_html) for hit in hits]
-        )
+    items = fragments.search_items(
+        [hit.resource for hit in hits],
+        [(hit.title_html, hit.summary_html) for hit in hits],
+        pagecache.token_for(request),
     )
     path = request.path
     pages = pagination(results.page, lambda n: path + choices.query(page=n), "Pages of results")

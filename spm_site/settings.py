@@ -268,6 +268,8 @@ FRAGMENT_CACHE_SECONDS = int(os.environ.get("FRAGMENT_CACHE_SECONDS", "3600"))
 PAGE_STALE_SECONDS = int(os.environ.get("PAGE_STALE_SECONDS", str(24 * 60 * 60)))
 # How many of the pages it served lately each worker also keeps in its own memory.
 PAGE_CACHE_RECENT = int(os.environ.get("PAGE_CACHE_RECENT", "200"))
+# And how much of the fragments it used lately (in characters: 20 million, about 40 MB).
+FRAGMENT_RECENT_CHARS = int(os.environ.get("FRAGMENT_RECENT_CHARS", str(20_000_000)))
 
 
 # The admin lives at /admin/ unless ADMIN_PATH says otherwise (for example "staff-7f3a/").

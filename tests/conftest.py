@@ -70,8 +70,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(autouse=True)
 def fresh_cache() -> None:
-    """Each test starts with an empty cache (pages, search results, citations)."""
+    """Each test starts with an empty cache (pages, search results, citations), and no
+    fragment or page held in this process's memory either."""
+    from resources import fragments
+    from spm_site.wsgi import application as site
+
     cache.clear()
+    fragments.RECENT.clear()
+    site.recent.entries.clear()
 
 
 @pytest.fixture(autouse=True)
