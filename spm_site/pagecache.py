@@ -95,9 +95,22 @@ def drop_if_broken() -> None:
 
 
 def changed_at() -> Any:
+    """When the content last changed (None before anything was ever saved)."""
     from .models import Generation
 
-    return Generation.objects.filter(pk=1).values_list("changed_at", flat=True).first()
+    field = Generation._meta.get_field("changed_at")
+    table = connection.ops.quote_name(Generation._meta.db_table)
+    with connection.cursor() as cursor:
+        # Raw SQL, as for the token: this runs at every page the cache keeps.
+        cursor.execute(f"SELECT changed_at FROM {table} WHERE id = 1")
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    converters = connection.ops.get_db_converters(field.get_col(Generation._meta.db_table))
+    value = row[0]
+    for converter in converters:
+        value = converter(value, field.get_col(Generation._meta.db_table), connection)
+    return value
 
 
 def bump(**kwargs: Any) -> None:
