@@ -18,7 +18,7 @@ class Figure:
     name: str
     value: float
     unit: str  # "ms", "%", "req/s"
-    target: str  # as the issue says it, e.g. "<= 5 ms"
+    target: str  # as it reads, e.g. "<= 5 ms"
     met: bool
 
     def shown(self) -> str:

@@ -31,7 +31,7 @@ from devtools.management.commands.bench_pages import NGINX_STATIC, SEARCH, milli
 from devtools.servers import HOST, behind_nginx, free_port, running_gunicorn, serving, workers_of
 
 FILE = {"list /": "list.html", "detail": "detail.html", "search": "search.html"}
-TARGET = 0.5  # of nginx's static figure (issue 26)
+TARGET = 0.5  # the share of nginx's static figure the site is held to
 NEVER_KEPT = "/resources/?q=never+kept+by+nginx"
 
 

@@ -19,7 +19,7 @@ from spm_site.wsgi import application
 
 # The two most common words of the corpus, which nearly every resource holds.
 COMMON = "patient engagement"
-# Each page measured: a label, the path and its query, and the target in ms (the
+# Each page measured: a label, the path and its query, and its target in ms (the
 # search's differs by engine).
 PAGES = [
     ("the list, GET /", "/", {}, 5),
