@@ -275,32 +275,20 @@ def search_items(
     resources: Sequence[Resource], marks: Sequence[tuple[str, str]], generation: int | None
 ) -> list[SafeString]:
     """The entries of a page of search results (``resources`` in order, loaded with no more
-    than what is marked in them), each with its marked title and summary. As for the list
-    (``listed_items``): keyed by a digest of the rows they show, only those the cache lacks
-    loaded ``with_list_details()`` and rendered, and kept only if the content is still at
-    ``generation``."""
-    ids = [resource.pk for resource in resources]
-    digests = entry_digests(ids)
-    keys = {pk: key("hit", digests[pk], marked) for pk, marked in zip(ids, marks, strict=True)}
-    found = kept(keys.values())
-    missing = {pk: marked for pk, marked in zip(ids, marks, strict=True) if keys[pk] not in found}
-    fresh: dict[int, str] = {}
-    if missing:
-        loaded = Resource.objects.filter(pk__in=missing).with_list_details().in_bulk()
-        for pk in ids:  # in the page's order
-            if pk in missing and pk in loaded:
-                fresh[pk] = render_item(loaded[pk], missing[pk])
-        if pagecache.read_token() == generation:
-            keep({keys[pk]: html for pk, html in fresh.items()})
-    items = [found.get(keys[pk]) or fresh.get(pk) for pk in ids]
-    return [mark_safe(item) for item in items if item is not None]  # None: deleted meanwhile
+    than what is marked in them), each with its marked title and summary: as the list's
+    (``listed_items``), keyed also by what is marked."""
+    return listed_items(resources, generation, marks=marks)[0]
 
 
 def listed_items(
-    resources: Sequence[Resource], generation: int | None, also: Sequence[Part] = ()
+    resources: Sequence[Resource],
+    generation: int | None,
+    also: Sequence[Part] = (),
+    marks: Sequence[tuple[str, str]] | None = None,
 ) -> tuple[list[SafeString], list[SafeString]]:
     """The entries of a page of the list (``resources`` in order, loaded with no more than
-    their ids), then the parts ``also`` asked for in the same cache round trip.
+    their ids; with ``marks``, a page of search results), then the parts ``also`` asked
+    for in the same cache round trip.
 
     Only the entries the cache lacks are loaded ``with_list_details()`` and rendered. They
     are kept only if the content is still at ``generation``, the token read before their
@@ -308,18 +296,25 @@ def listed_items(
     but never filed under the digest of what was there before it."""
     ids = [resource.pk for resource in resources]
     digests = entry_digests(ids)
-    found = kept([*digests.values(), *(k for k, _ in also)])
-    missing = [pk for pk in ids if digests[pk] not in found]
+    if marks is None:
+        shown = dict.fromkeys(ids, NOT_MARKED)
+        keys = digests
+    else:
+        shown = dict(zip(ids, marks, strict=True))
+        keys = {pk: key("hit", digests[pk], shown[pk]) for pk in ids}
+    found = kept([*keys.values(), *(k for k, _ in also)])
+    missing = [pk for pk in ids if keys[pk] not in found]
     fresh: dict[int, str] = {}
     made: dict[str, str] = {}
     if missing:
-        for resource in Resource.objects.filter(pk__in=missing).with_list_details():
-            fresh[resource.pk] = render_item(resource)
+        loaded = Resource.objects.filter(pk__in=missing).with_list_details().in_bulk()
+        # In the page's order; one deleted meanwhile is left out.
+        fresh = {pk: render_item(loaded[pk], shown[pk]) for pk in missing if pk in loaded}
         if pagecache.read_token() == generation:
-            made = {digests[pk]: html for pk, html in fresh.items()}
+            made = {keys[pk]: html for pk, html in fresh.items()}
     made.update({k: str(make()) for k, make in also if k not in found})
     keep(made)
-    items = [found.get(digests[pk]) or fresh.get(pk) for pk in ids]
+    items = [found.get(keys[pk]) or fresh.get(pk) for pk in ids]
     return (
         [mark_safe(item) for item in items if item is not None],  # None: deleted meanwhile
         [mark_safe(found.get(k) or made[k]) for k, _ in also],

@@ -20,27 +20,18 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from devtools import targets
-from devtools.management.commands.bench_pages import NGINX_STATIC, SEARCH, milliseconds
+from devtools.management.commands.bench_pages import NGINX_STATIC, SEARCH, Run
 from devtools.servers import HOST, behind_nginx, free_port, running_gunicorn, serving, workers_of
 
 FILE = {"list /": "list.html", "detail": "detail.html", "search": "search.html"}
 TARGET = 0.5  # the share of nginx's static figure the site is held to
 NEVER_KEPT = "/resources/?q=never+kept+by+nginx"
-
-
-@dataclass
-class Run:
-    name: str
-    requests_per_second: float
-    p50_ms: float
-    p99_ms: float
 
 
 def fetch(port: int, path: str) -> tuple[int, str, bytes]:
@@ -153,12 +144,7 @@ class Command(BaseCommand):
         out = subprocess.run(command, capture_output=True, text=True, timeout=120).stdout
         if "Non-2xx or 3xx responses" in out or "Socket errors" in out:
             raise CommandError(f"{name}: wrk saw errors:\n{out}")
-        return Run(
-            name=name,
-            requests_per_second=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
-            p50_ms=milliseconds(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)),  # type: ignore[union-attr]
-            p99_ms=milliseconds(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)),  # type: ignore[union-attr]
-        )
+        return Run.from_wrk(name, out)
 
     def report(self, runs: list[Run]) -> None:
         """Each page through nginx, then its bytes as a file, and the first's share of it."""

@@ -57,8 +57,19 @@ class Run:
     requests_per_second: float
     p50_ms: float
     p99_ms: float
-    cpu_ms: float | None
+    cpu_ms: float | None = None
     queries: str = ""
+
+    @classmethod
+    def from_wrk(cls, name: str, out: str, **more: Any) -> Run:
+        """The figures of wrk's --latency output."""
+        return cls(
+            name=name,
+            requests_per_second=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+            p50_ms=milliseconds(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)),  # type: ignore[union-attr]
+            p99_ms=milliseconds(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)),  # type: ignore[union-attr]
+            **more,
+        )
 
 
 def cpu_seconds(root: int) -> float:
@@ -233,13 +244,8 @@ class Command(BaseCommand):
         errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
         if errors or "Socket errors" in out:
             raise CommandError(f"{name}: wrk saw errors:\n{out}")
-        return Run(
-            name=name,
-            requests_per_second=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
-            p50_ms=milliseconds(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)),  # type: ignore[union-attr]
-            p99_ms=milliseconds(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)),  # type: ignore[union-attr]
-            cpu_ms=spent * 1000 / total if total else None,
-            queries=queries,
+        return Run.from_wrk(
+            name, out, cpu_ms=spent * 1000 / total if total else None, queries=queries
         )
 
     def report(self, runs: list[Run]) -> None:
