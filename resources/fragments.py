@@ -60,17 +60,20 @@ RENDERED_SETTINGS = ("SITE_URL", "SITE_NAME", "TIME_ZONE", "USE_TZ", "LANGUAGE_C
 
 @cache
 def release() -> str:
-    """A digest of what renders the pages: the project's Python code and templates, the
-    locked dependencies, Django's version and the settings the HTML shows. Read from the
-    files once per process (a few milliseconds), so every app server running the same
-    release computes the same digest and they share their fragments."""
+    """A digest of what renders the pages: the project's Python code, templates and
+    static files, the locked dependencies, Django's version and the settings the HTML
+    shows. Read from the files once per process (a few milliseconds), so every app server
+    running the same release computes the same digest and they share their fragments."""
     base = Path(settings.BASE_DIR)
     digest = hashlib.blake2b(digest_size=12)
     for root, folders, files in os.walk(base):
         folders[:] = sorted(f for f in folders if f not in OUTSIDE_RELEASE and f[0] != ".")
-        in_templates = Path(root).is_relative_to(base / "templates")
+        # Templates, and the static files whose digests are in the addresses pages use.
+        rendered = Path(root).is_relative_to(base / "templates") or Path(root).is_relative_to(
+            base / "static"
+        )
         for name in sorted(files):
-            if name.endswith(".py") or in_templates or name == "requirements.lock":
+            if name.endswith(".py") or rendered or name == "requirements.lock":
                 path = Path(root, name)
                 digest.update(str(path.relative_to(base)).encode() + b"\0")
                 digest.update(path.read_bytes() + b"\0")
@@ -272,12 +275,15 @@ def render_item(resource: Resource, marked: tuple[str, str] = NOT_MARKED) -> str
 
 
 def search_items(
-    resources: Sequence[Resource], marks: Sequence[tuple[str, str]], generation: int | None
+    resources: Sequence[Resource],
+    marks: Sequence[tuple[str, str]],
+    generation: int | None,
+    digests: dict[int, str] | None = None,
 ) -> list[SafeString]:
     """The entries of a page of search results (``resources`` in order, loaded with no more
     than what is marked in them), each with its marked title and summary: as the list's
     (``listed_items``), keyed also by what is marked."""
-    return listed_items(resources, generation, marks=marks)[0]
+    return listed_items(resources, generation, marks=marks, digests=digests)[0]
 
 
 def listed_items(
@@ -285,6 +291,7 @@ def listed_items(
     generation: int | None,
     also: Sequence[Part] = (),
     marks: Sequence[tuple[str, str]] | None = None,
+    digests: dict[int, str] | None = None,
 ) -> tuple[list[SafeString], list[SafeString]]:
     """The entries of a page of the list (``resources`` in order, loaded with no more than
     their ids; with ``marks``, a page of search results), then the parts ``also`` asked
@@ -293,9 +300,11 @@ def listed_items(
     Only the entries the cache lacks are loaded ``with_list_details()`` and rendered. They
     are kept only if the content is still at ``generation``, the token read before their
     digests were taken (``pagecache.token_for``): an edit saved in between is rendered,
-    but never filed under the digest of what was there before it."""
+    but never filed under the digest of what was there before it. ``digests``: the
+    entries' (``entry_digests``), when the caller read them already."""
     ids = [resource.pk for resource in resources]
-    digests = entry_digests(ids)
+    if digests is None or any(pk not in digests for pk in ids):
+        digests = entry_digests(ids)
     if marks is None:
         shown = dict.fromkeys(ids, NOT_MARKED)
         keys = digests

@@ -67,6 +67,41 @@ class ResourceListView(ListView):
     def get_paginator(self, queryset: Any, per_page: int, *args: Any, **kwargs: Any) -> Paginator:
         return ListPaginator(queryset, per_page, *args, generation=self.generation, **kwargs)
 
+    def paginate_queryset(self, queryset: Any, page_size: int) -> Any:
+        # Once a request: get() asks for the page before get_context_data() does.
+        if not hasattr(self, "paginated"):
+            self.paginated = super().paginate_queryset(queryset, page_size)
+        return self.paginated
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """The page is made from its entries' rows, the list's length and the principles:
+        read those first, and when they are what the kept page was made from, that page
+        holds (an edit of a resource on another page changes none of them)."""
+        self.object_list = self.get_queryset()
+        paginator, page, _, _ = self.paginate_queryset(self.object_list, self.paginate_by)
+        page.object_list = list(page.object_list)  # read once, here
+        ids = [resource.pk for resource in page.object_list]
+        self.digests = fragments.entry_digests(ids)
+        self.principles = list(Principle.objects.all())
+        self.text_blocks = list(TextBlock.objects.on_page(TextBlock.Page.RESOURCES))
+        self.principles_key = fragments.key(
+            "principles",
+            [fragments.row(p) for p in self.principles],
+            [fragments.row(b) for b in self.text_blocks],
+        )
+        inputs = fragments.key(
+            "list-page",
+            page.number,
+            paginator.count,
+            [self.digests[pk] for pk in ids],
+            self.principles_key,
+        )
+        kept = pagecache.unchanged(request, inputs)
+        if kept is not None:
+            return kept
+        response = self.render_to_response(self.get_context_data())
+        return pagecache.made_from(request, response, inputs)
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         page = context["page_obj"]
@@ -79,10 +114,9 @@ class ResourceListView(ListView):
         context["downloads"] = citations.DOWNLOADS.values()
         # The entries, the JSON-LD and the principles, each kept under what it shows: one
         # cache round trip, and after an edit only the changed entry is rendered again.
-        resources = list(page.object_list)
+        resources = page.object_list
         start = page.start_index()
-        principles = list(Principle.objects.all())
-        text_blocks = list(TextBlock.objects.on_page(TextBlock.Page.RESOURCES))
+        principles, text_blocks = self.principles, self.text_blocks
         shown = [(resource.slug, resource.title) for resource in resources]
         items, (json_ld, principles_html) = fragments.listed_items(
             resources,
@@ -93,16 +127,13 @@ class ResourceListView(ListView):
                     lambda: linked_data.json_ld(linked_data.list_json_ld(resources, start=start)),
                 ),
                 (
-                    fragments.key(
-                        "principles",
-                        [fragments.row(p) for p in principles],
-                        [fragments.row(b) for b in text_blocks],
-                    ),
+                    self.principles_key,
                     lambda: get_template("resources/resource_list.html#principles").render(
                         {"principles": principles, "text_blocks": text_blocks}
                     ),
                 ),
             ],
+            digests=self.digests,
         )
         context.update(items=items, json_ld=json_ld, principles_html=principles_html)
         return context
@@ -133,7 +164,12 @@ class ResourceDetailView(DetailView):
                 raise
             return HttpResponsePermanentRedirect(current.get_absolute_url())
         if wanted.media_type == http.HTML:
-            response = self.render_to_response(self.get_context_data(object=self.object))
+            # Made from what ``shown`` reads: when that is what the kept page was made from
+            # (an edit of another resource, away from its place), that page holds.
+            inputs = fragments.key("detail-page", self.shown) if self.object.is_published else ""
+            response = pagecache.unchanged(request, inputs) or pagecache.made_from(
+                request, self.render_to_response(self.get_context_data(object=self.object)), inputs
+            )
         elif wanted.acceptable:
             body, content_type = citations.answer(self.detailed, wanted.media_type, wanted.style)
             response = HttpResponse(body, content_type=content_type)
@@ -161,15 +197,36 @@ class ResourceDetailView(DetailView):
         """The resource with everything its page shows (``with_list_details()``)."""
         return self.get_queryset().with_list_details().get(pk=self.object.pk)
 
+    @cached_property
+    def place(self) -> dict[str, Any] | None:
+        return Resource.objects.place_on_list(self.object)
+
+    @cached_property
+    def replacement(self) -> Resource | None:
+        replacement = self.object.superseded_by
+        return replacement if replacement is not None and replacement.is_published else None
+
+    @cached_property
+    def shown(self) -> tuple[Any, ...]:
+        """What the page shows, as stored: the resource's rows, its place on the list and
+        its replacement."""
+        place, replacement = self.place, self.replacement
+        return (
+            fragments.page_digest(self.object.pk),
+            place and (place["number"], place["total"], *(
+                (other.pk, other.slug, other.title) if other else None
+                for other in (place["previous"], place["next"])
+            )),
+            replacement and (replacement.pk, replacement.slug, replacement.title),
+        )  # fmt: skip
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         resource = self.object
-        place = Resource.objects.place_on_list(resource)
+        place = self.place
         if place is not None:
             context.update(place)
-        replacement = resource.superseded_by
-        if replacement is not None and not replacement.is_published:
-            replacement = None
+        replacement = self.replacement
         canonical_url = absolute_url(resource.get_absolute_url())
         context.update(
             on_list=place is not None,
@@ -181,16 +238,9 @@ class ResourceDetailView(DetailView):
             og_type=resource.types.open_graph,
             share_image=sharing.preview_image(resource),
         )
-        # The page's own head and body, kept under what they show: the resource, its place
-        # on the list and its replacement. A draft's (a preview for staff) is never kept.
-        shown = (
-            fragments.page_digest(resource.pk),
-            place and (place["number"], place["total"], *(
-                (other.pk, other.slug, other.title) if other else None
-                for other in (place["previous"], place["next"])
-            )),
-            replacement and (replacement.pk, replacement.slug, replacement.title),
-        )  # fmt: skip
+        # The page's own head and body, kept under what they show. A draft's (a preview for
+        # staff) is never kept.
+        shown = self.shown
         context["detail_head"], context["detail_body"] = fragments.render(
             [
                 (fragments.key("detail-head", shown), lambda: self.part("head", context)),
@@ -353,10 +403,27 @@ def catalogue(request: HttpRequest, tag: str | None = None) -> HttpResponse:
         return catalogue_download(request, choices, topic)
     results = find(choices, pagecache.token_for(request))
     hits = results.page.object_list
+    digests = fragments.entry_digests([hit.resource.pk for hit in hits])
+    # Made from the results' rows, their counts and the reader's choices: when those are
+    # what the kept page was made from, that page holds.
+    inputs = fragments.key(
+        "catalogue-page",
+        choices.query(),
+        topic and (topic.pk, topic.slug, topic.name),
+        results.total,
+        [(k["value"], k["count"]) for k in results.kinds],
+        [(a["value"], a["count"]) for a in results.audiences],
+        [(t["slug"], t["name"], t["count"]) for t in results.topics],
+        [digests[hit.resource.pk] for hit in hits],
+    )
+    kept = pagecache.unchanged(request, inputs)
+    if kept is not None:
+        return kept
     items = fragments.search_items(
         [hit.resource for hit in hits],
         [(hit.title_html, hit.summary_html) for hit in hits],
         pagecache.token_for(request),
+        digests=digests,
     )
     path = request.path
     pages = pagination(results.page, lambda n: path + choices.query(page=n), "Pages of results")
@@ -368,7 +435,7 @@ def catalogue(request: HttpRequest, tag: str | None = None) -> HttpResponse:
         title = f"Resources for {AUDIENCE_FILTERS[choices.audience].lower()}"
     else:
         title = "All resources for providers"
-    return render(
+    response = render(
         request,
         "resources/catalogue.html",
         {
@@ -393,6 +460,7 @@ def catalogue(request: HttpRequest, tag: str | None = None) -> HttpResponse:
             "noindex": bool(choices.q),
         },
     )
+    return pagecache.made_from(request, response, inputs)
 
 
 def oembed_error(message: str, status: int) -> JsonResponse:

@@ -21,6 +21,10 @@ generation token) and one cache read: no request object, no middleware, no view.
   memory (``Recent``), so a hit costs no read of the shared cache. A copy in memory is
   served only under the same rule as any other (the current token, young enough), so it is
   never staler than the shared one.
+- When the token changed but the page did not: a view that can say what its page is made
+  from (``INPUTS``) is offered the digest of the page kept, and when it finds the same it
+  answers ``unchanged()`` without rendering; the kept page is filed under the new token
+  (``X-Cache: revalidated``), its bytes, ETag and Last-Modified as they were.
 - What it adds: an ETag and Last-Modified, with 304 answers to conditional requests, and
   gzip for clients that accept it. These pages carry no secret (no session, no CSRF
   token), so compressing them gives BREACH nothing to find; pages that do carry one are
@@ -37,7 +41,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
@@ -167,6 +171,39 @@ class Entry:
     gzipped: bytes | None
     etag: str
     made: float  # time.time() when the page was rendered
+    # A digest of what the view made the page from, when it says (``INPUTS``): an edit
+    # elsewhere leaves it as it was, and the page is then not made again (``unchanged``).
+    inputs: str = ""
+
+
+# A view that can tell what its page is made from, more cheaply than it renders it, says so
+# in this header (never sent). When the page cache offers it the digest of the page it kept
+# (the environ's OFFERED) and the two agree, the view answers ``unchanged()`` instead of
+# rendering: the kept page is filed again under the current token, as it was. Neither
+# header ever leaves the page cache.
+INPUTS = "X-Page-Inputs"
+UNCHANGED = "X-Page-Unchanged"
+OFFERED = "spm.kept_inputs"
+
+
+def unchanged(request: Any, inputs: str) -> Any:
+    """An empty answer that tells the page cache its kept page still holds (None when
+    it does not, or when no page cache asked: the view renders)."""
+    from django.http import HttpResponse
+
+    if not inputs or request.META.get(OFFERED) != inputs:
+        return None
+    response = HttpResponse()
+    response[UNCHANGED] = inputs
+    return response
+
+
+def made_from(request: Any, response: Any, inputs: str) -> Any:
+    """``response``, marked with what it was made from (see ``INPUTS``) for the page cache
+    to keep, when it is the page cache that asked."""
+    if OFFERED in request.META:
+        response[INPUTS] = inputs
+    return response
 
 
 def etag_matches(header: str, etag: str) -> bool:
@@ -250,6 +287,8 @@ class PageCache:
             self.recent.put(key, previous)
             return self.serve(previous, environ, start_response, "hit")
         environ[ENVIRON_KEY] = current  # the page is made, and filed, under this token
+        # Present whenever the page cache is to keep the answer, empty if it has no digest.
+        environ[OFFERED] = previous.inputs if previous is not None else ""
         captured: list[Any] = []
 
         def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
@@ -258,6 +297,16 @@ class PageCache:
 
         result = self.app(environ, capture)
         status, headers = captured
+        said = {name: value for name, value in headers if name in (INPUTS, UNCHANGED)}
+        headers = [(name, value) for name, value in headers if name not in said]
+        if previous is not None and previous.inputs and said.get(UNCHANGED) == previous.inputs:
+            # Made from the same rows as the page kept: that page, filed under this token.
+            if hasattr(result, "close"):
+                result.close()
+            entry = replace(previous, token=current, made=time.time())
+            cache.set(key, entry, self.kept)
+            self.recent.put(key, entry)
+            return self.serve(entry, environ, start_response, "revalidated")
         if status.startswith("5") and previous is not None:
             # The database went away while the page was made: the copy kept is better.
             if hasattr(result, "close"):
@@ -271,7 +320,7 @@ class PageCache:
         finally:
             if hasattr(result, "close"):
                 result.close()
-        entry = self.entry(current, status, headers, body)
+        entry = self.entry(current, status, headers, body, previous, said.get(INPUTS, ""))
         cache.set(key, entry, self.kept)
         self.recent.put(key, entry)
         return self.serve(entry, environ, start_response, "miss")
@@ -320,8 +369,15 @@ class PageCache:
 
     @staticmethod
     def entry(
-        current: int | None, status: str, headers: list[tuple[str, str]], body: bytes
+        current: int | None,
+        status: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        previous: Entry | None = None,
+        inputs: str = "",
     ) -> Entry:
+        """What is kept of an answer. An edit elsewhere leaves most pages' bytes as they
+        were: then the copy compressed before is taken again rather than made anew."""
         kept = [(n, v) for n, v in headers if n.lower() not in ("content-length", "vary")]
         vary = [v for n, v in headers if n.lower() == "vary"]
         kept.append(("Vary", ", ".join([*vary, "Accept-Encoding"])))
@@ -330,14 +386,22 @@ class PageCache:
             kept.append(("Last-Modified", format_datetime(modified, usegmt=True)))
         content_type = next((v for n, v in headers if n.lower() == "content-type"), "")
         compress = content_type.startswith(COMPRESSIBLE) and len(body) >= MIN_COMPRESS
+        etag = hashlib.blake2b(body, digest_size=12).hexdigest()
+        if not compress:
+            gzipped = None
+        elif previous is not None and previous.etag == etag and previous.gzipped is not None:
+            gzipped = previous.gzipped  # the same bytes as before
+        else:
+            gzipped = gzip.compress(body, compresslevel=6, mtime=0)
         return Entry(
             token=current,
             status=status,
             headers=kept,
             body=body,
-            gzipped=gzip.compress(body, compresslevel=6, mtime=0) if compress else None,
-            etag=hashlib.blake2b(body, digest_size=12).hexdigest(),
+            gzipped=gzipped,
+            etag=etag,
             made=time.time(),
+            inputs=inputs,
         )
 
     @staticmethod

@@ -246,11 +246,13 @@ def test_a_resource_page_shows_the_new_day_a_link_was_last_found_working(client,
 def test_a_new_release_files_its_fragments_apart_and_the_tests_are_no_part_of_it(
     tmp_path, settings
 ):
-    """A deploy that changes code or templates never serves fragments an older one made."""
+    """A deploy that changes code, templates or static files (whose digests are in the
+    addresses the pages give) never serves fragments or pages an older one made."""
     files = {
         "templates/includes/item.html": "<li>",
         "resources/views.py": "x = 1",
         "requirements.lock": "django==6.1.3",
+        "static/css/site.css": "body {}",
         "tests/test_x.py": "",
     }
     for path, text in files.items():
@@ -262,7 +264,9 @@ def test_a_new_release_files_its_fragments_apart_and_the_tests_are_no_part_of_it
     first = digest()
     (tmp_path / "tests/test_x.py").write_text("assert True")
     assert digest() == first
-    for path in ["templates/includes/item.html", "resources/views.py", "requirements.lock"]:
+    changed = ["templates/includes/item.html", "resources/views.py", "requirements.lock",
+               "static/css/site.css"]  # fmt: skip
+    for path in changed:
         (tmp_path / path).write_text((tmp_path / path).read_text() + " ")
         assert digest() != first, path
         first = digest()

@@ -114,13 +114,16 @@ class Command(BaseCommand):
             query = urlencode(params)
             served(path, query)  # the code paths warmed up
             timings = []
+            outcomes = set()
             for run in range(runs):
                 edited.title = f"Edited title {run}"
                 edited.save()  # as an admin save: reindexed, the generation bumped
                 began = time.perf_counter()
                 outcome = served(path, query)
                 timings.append((time.perf_counter() - began) * 1000)
-                assert outcome == ("200 OK", "miss"), (path, outcome)
+                # Asked of Django each time: made again, or found made from the same rows.
+                assert outcome in {("200 OK", "miss"), ("200 OK", "revalidated")}, (path, outcome)
+                outcomes.add(outcome[1])
             # The queries, counted on one more run (counting them costs time of its own).
             edited.title = "Edited title, counted"
             edited.save()
@@ -142,7 +145,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {label} ({shown or path}{matches}): median {median:.1f} ms, "
                 f"p95 {timings[int(len(timings) * 0.95)]:.1f} ms, {queries} SQL queries "
-                f"({in_sql[0]:.0f} ms in SQL); "
+                f"({in_sql[0]:.0f} ms in SQL), page cache: {'/'.join(sorted(outcomes))}; "
                 f"target <= {goal} ms: {'met' if median <= goal else 'not met'}"
             )
             size = Resource.objects.count()
