@@ -27,11 +27,13 @@ class ResourcesConfig(AppConfig):
 
         from spm_site import http, pagecache
 
-        from . import signals
+        from . import ordering, signals
         from .citations import BIBLIOGRAPHY, BIBLIOGRAPHY_STYLES, FORMATS
         from .models import Creator, FormerSlug, Link, Notice, Resource, TaggedResource
 
         signals.connect()
+        ordering.connect()
+        post_migrate.connect(ordering.after_migrate, sender=self)
         # What the list, the resource pages, the catalogue and the feeds show. Link health
         # retires the pages itself, and only when what they show changes. A notice (a
         # retraction) is on the resource's page and its list entry, recorded or deleted.

@@ -69,6 +69,24 @@ slug_validator = RegexValidator(
 
 
 class ResourceQuerySet(models.QuerySet["Resource"]):
+    # Writes without signals that may change the list's membership or order change its
+    # order token (resources/ordering.py); bulk_update() is an update() too.
+    def update(self, **kwargs: Any) -> int:
+        from . import ordering
+
+        changed = super().update(**kwargs)
+        if changed and set(kwargs) & set(ordering.FIELDS):
+            ordering.bump()
+        return changed
+
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Any]:
+        from . import ordering
+
+        made = super().bulk_create(objs, *args, **kwargs)
+        if made:
+            ordering.bump()
+        return made
+
     def published(self) -> ResourceQuerySet:
         """Public at their address: the list's resources and the archived ones."""
         return self.filter(is_published=True)
@@ -128,19 +146,36 @@ class ResourceQuerySet(models.QuerySet["Resource"]):
 
     def place_on_list(self, resource: Resource) -> dict[str, Any] | None:
         """Where ``resource`` stands on the list (in curated order): its number, the total,
-        the one before and the one after; None when it is not on the list."""
+        the one before and the one after; None when it is not on the list. The numbers and
+        which resources are next to it are kept under the list's order token
+        (resources/ordering.py): they are counted again only when the order changes."""
         if not resource.is_listed:
             return None
-        ordered = self.listed().in_list_order().only("slug", "title")
-        counts = ordered.aggregate(
-            total=models.Count("pk"), before=models.Count("pk", filter=self.before_q(resource))
-        )
-        return {
-            "number": counts["before"] + 1,
-            "total": counts["total"],
-            "previous": ordered.before(resource).last(),
-            "next": ordered.after(resource).first(),
-        }
+        from django.core.cache import cache
+
+        from . import ordering
+
+        ordered = self.listed().in_list_order()
+        token = ordering.read_token()
+        key = f"resource-place:{token}:{resource.pk}"
+        kept = cache.get(key) if token is not None else None
+        if isinstance(kept, tuple):
+            number, total, previous_pk, next_pk = kept
+            # Their titles and addresses as they are now: an edit may change those alone.
+            wanted = [pk for pk in (previous_pk, next_pk) if pk is not None]
+            around = ordered.filter(pk__in=wanted).only("slug", "title").in_bulk() if wanted else {}
+            previous, following = around.get(previous_pk), around.get(next_pk)
+        else:
+            counts = ordered.aggregate(
+                total=models.Count("pk"), before=models.Count("pk", filter=self.before_q(resource))
+            )
+            number, total = counts["before"] + 1, counts["total"]
+            previous = ordered.before(resource).only("slug", "title").last()
+            following = ordered.after(resource).only("slug", "title").first()
+            if token is not None:
+                kept = (number, total, *(r.pk if r else None for r in (previous, following)))
+                cache.set(key, kept, settings.FRAGMENT_CACHE_SECONDS)
+        return {"number": number, "total": total, "previous": previous, "next": following}
 
     def before(self, resource: Resource) -> ResourceQuerySet:
         return self.filter(self.before_q(resource))
@@ -243,6 +278,16 @@ def join_names(names: list[str]) -> str:
     if len(names) == 2 and not any("," in name for name in names):
         return f"{names[0]} and {names[1]}"
     return f"{', '.join(names[:-1])}, and {names[-1]}"
+
+
+class ListOrder(models.Model):
+    """One row whose token changes whenever the list's membership or order may have
+    (resources/ordering.py): its length and each resource's place are kept under it."""
+
+    token = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return str(self.token)
 
 
 # taggit ships no type information, so mypy's Django plugin cannot see TaggedResource's manager.
@@ -384,6 +429,9 @@ class Resource(VersionedModel):  # type: ignore[django-manager-missing]
     updated_at = models.DateTimeField("last changed", default=timezone.now, editable=False)
 
     objects = ResourceManager.from_queryset(ResourceQuerySet)()
+    # What it was loaded with, and whether its save changes the list (resources/ordering.py).
+    _order_as_loaded: dict[str, Any]
+    _order_changes: bool
 
     class Meta:
         ordering = ["position", "pk"]
@@ -479,6 +527,17 @@ class Resource(VersionedModel):  # type: ignore[django-manager-missing]
         today = today or timezone.localdate()
         cutoff = today - timedelta(days=settings.REVIEW_AFTER_DAYS)
         return self.last_reviewed_on is None or self.last_reviewed_on < cutoff
+
+    @classmethod
+    def from_db(
+        cls, db: str | None, field_names: Any, values: Any, *, fetch_mode: Any = None
+    ) -> Resource:
+        instance = super().from_db(db, field_names, values, fetch_mode=fetch_mode)
+        # What a save compares with, to tell whether it changes the list's order.
+        from . import ordering
+
+        instance._order_as_loaded = ordering.loaded(instance)
+        return instance
 
     @property
     def is_listed(self) -> bool:

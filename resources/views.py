@@ -24,27 +24,26 @@ from principles.models import Principle, TextBlock
 from spm_site import http, pagecache
 from spm_site.public_urls import absolute_url
 
-from . import cards, citations, embeds, fragments, linked_data, picks, sharing
+from . import cards, citations, embeds, fragments, linked_data, ordering, picks, sharing
 from .catalogue import AUDIENCE_FILTERS, SORTS, Choices, everything, find
 from .models import Resource, ResourceQuerySet
 from .pagination import pagination
 
 
 class ListPaginator(Paginator):
-    """The list's length, kept in the cache under the generation token (any change to
-    the content retires it), so a page whose rendering is cached needs no count query."""
-
-    def __init__(self, *args: Any, generation: int | None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.generation = generation
+    """The list's length, kept in the cache under the list's order token (only a change
+    of what is listed, or of the order, changes it: resources/ordering.py), so most pages
+    need no count of the list."""
 
     @cached_property
     def count(self) -> int:
-        key = f"resource-list-count:{self.generation}"
-        found = cache.get(key)
-        if found is None:
+        token = ordering.read_token()
+        key = f"resource-list-count:{token}"
+        found = cache.get(key) if token is not None else None
+        if not isinstance(found, int):
             found = super().count
-            cache.set(key, found, settings.FRAGMENT_CACHE_SECONDS)
+            if token is not None:
+                cache.set(key, found, settings.FRAGMENT_CACHE_SECONDS)
         return found
 
 
@@ -65,7 +64,7 @@ class ResourceListView(ListView):
         return Resource.objects.listed().in_list_order().only("slug", "title")
 
     def get_paginator(self, queryset: Any, per_page: int, *args: Any, **kwargs: Any) -> Paginator:
-        return ListPaginator(queryset, per_page, *args, generation=self.generation, **kwargs)
+        return ListPaginator(queryset, per_page, *args, **kwargs)
 
     def paginate_queryset(self, queryset: Any, page_size: int) -> Any:
         # Once a request: get() asks for the page before get_context_data() does.

@@ -96,11 +96,12 @@ def test_detail_uses_the_same_number_of_queries_for_8_and_200_resources(
     for _ in range(192):
         make_resource(position=15)
     assert count_queries(client, "/resources/opennotes/") == with_8
-    # The generation token, the resource, its place (number and total, previous, next), the
-    # five reads its fragments' digest is made from; then, for fragments not kept, its
-    # details (five) and the token again. Kept fragments need none of the last six.
-    assert with_8 <= 16
-    assert count_queries(client, "/resources/opennotes/") <= 10
+    # The generation token, the resource, the order token, its place (number and total,
+    # previous, next), the five reads its fragments' digest is made from; then, for
+    # fragments not kept, its details (five) and the token again. Kept fragments need none
+    # of the last six, and a place kept under the order token one read (its neighbours).
+    assert with_8 <= 17
+    assert count_queries(client, "/resources/opennotes/") <= 9
 
 
 def test_detail_page_shows_its_permalink_and_short_link_from_site_url(client, seeded, settings):
