@@ -97,57 +97,78 @@ def row(instance: Model) -> tuple[Any, ...]:
 
 
 @cache
-def entry_queries(count: int, page: bool = False) -> tuple[str, ...]:
-    """SQL for what the list entries of ``count`` resources show, each row led by its
-    resource's id: the resource's own fields; its links, each with whether the checks
-    found it broken at its present address (the mark the list shows); its topics, creators
-    and notices. For a resource's own ``page``, each link also has when it was last found
-    working, unless broken (the page says so). Plain SQL on purpose: the ORM spends more
+def entry_query(page: bool = False) -> str:
+    """SQL for what the list entries of ``count`` resources show, in one round trip: the
+    resource's own fields; its links, each with whether the checks found it broken at its
+    present address (the mark the list shows); its topics, creators and notices. For a
+    resource's own ``page``, each link also has when it was last found working, unless
+    broken (the page says so). Each row is (part, resource id, order, order, the row's
+    values as one text, that day's instant), every value quoted by the database so that
+    the text can be told apart for any two rows. Plain SQL on purpose: the ORM spends more
     time building and converting these rows than the database spends finding them, and a
-    digest needs them only as stored."""
+    digest needs them only as stored. The ids go in as ``{ids}``, numbers written out
+    (parameters would cost the driver more than the query, at every page)."""
     name = connection.ops.quote_name
+    quote = "quote_nullable" if connection.vendor == "postgresql" else "quote"
 
-    def columns(model: type[Model], alias: str) -> str:
-        return ", ".join(f"{alias}.{name(str(f.column))}" for f in model._meta.concrete_fields)
+    def text(model: type[Model], alias: str) -> str:
+        return " || ',' || ".join(
+            f"{quote}({alias}.{name(str(f.column))})" for f in model._meta.concrete_fields
+        )
 
     def table(model: type[Model]) -> str:
         return name(model._meta.db_table)
 
-    ids = ", ".join(["%s"] * count)
-    resource_id, url, id_ = name("resource_id"), name("url"), name("id")
+    ids = "{ids}"
+    resource_id, url, id_, position = name("resource_id"), name("url"), name("id"), name("position")
     broken = f"h.{url} = l.{url} AND h.{name('state')} = '{BROKEN}'"
     working = (
-        f", CASE WHEN h.{url} = l.{url} AND NOT ({broken}) THEN h.{name('last_ok_at')} END"
+        f"CASE WHEN h.{url} = l.{url} AND NOT ({broken}) THEN h.{name('last_ok_at')} END"
         if page
-        else ""
+        else "NULL"
     )
+    tagged = name("content_object_id")
     return (
-        f"SELECT r.{id_}, {columns(Resource, 'r')} FROM {table(Resource)} r "
-        f"WHERE r.{id_} IN ({ids})",
-        f"SELECT l.{resource_id}, {columns(Link, 'l')}, CASE WHEN {broken} THEN 1 ELSE 0 END"
-        f"{working} FROM {table(Link)} l LEFT JOIN {table(LinkHealth)} h "
-        f"ON h.{name('link_id')} = l.{id_} WHERE l.{resource_id} IN ({ids}) "
-        f"ORDER BY l.{name('position')}, l.{id_}",
-        f"SELECT r.{name('content_object_id')}, {columns(Tag, 't')} FROM "
-        f"{table(TaggedResource)} r JOIN {table(Tag)} t ON t.{id_} = r.{name('tag_id')} "
-        f"WHERE r.{name('content_object_id')} IN ({ids}) ORDER BY t.{id_}",
-        f"SELECT c.{resource_id}, {columns(Creator, 'c')} FROM {table(Creator)} c "
-        f"WHERE c.{resource_id} IN ({ids}) ORDER BY c.{id_}",
-        f"SELECT n.{resource_id}, {columns(Notice, 'n')} FROM {table(Notice)} n "
-        f"WHERE n.{resource_id} IN ({ids}) ORDER BY n.{id_}",
+        " UNION ALL ".join(
+            [
+                f"SELECT {LINKS}, l.{resource_id}, l.{position}, l.{id_}, "
+                f"{text(Link, 'l')} || CASE WHEN {broken} THEN ',1' ELSE ',0' END, {working} "
+                f"FROM {table(Link)} l LEFT JOIN {table(LinkHealth)} h "
+                f"ON h.{name('link_id')} = l.{id_} WHERE l.{resource_id} IN ({ids})",
+                f"SELECT {PARTS.index('resource')}, r.{id_}, 0, 0, {text(Resource, 'r')}, NULL "
+                f"FROM {table(Resource)} r WHERE r.{id_} IN ({ids})",
+                f"SELECT {PARTS.index('topics')}, r.{tagged}, t.{id_}, 0, {text(Tag, 't')}, NULL "
+                f"FROM {table(TaggedResource)} r JOIN {table(Tag)} t "
+                f"ON t.{id_} = r.{name('tag_id')} WHERE r.{tagged} IN ({ids})",
+                f"SELECT {PARTS.index('creators')}, c.{resource_id}, c.{id_}, 0, "
+                f"{text(Creator, 'c')}, NULL FROM {table(Creator)} c "
+                f"WHERE c.{resource_id} IN ({ids})",
+                f"SELECT {PARTS.index('notices')}, n.{resource_id}, n.{id_}, 0, "
+                f"{text(Notice, 'n')}, NULL FROM {table(Notice)} n "
+                f"WHERE n.{resource_id} IN ({ids})",
+            ]
+        )
+        + " ORDER BY 1, 2, 3, 4"
     )
+
+
+# The parts of what an entry shows, in the order of its rows.
+PARTS = ("resource", "links", "topics", "creators", "notices")
+LINKS = PARTS.index("links")
 
 
 def stored_rows(ids: Sequence[int], page: bool = False) -> dict[int, list[Any]]:
-    """The rows of ``entry_queries`` by resource id, in five queries whatever their number."""
-    rows: dict[int, list[Any]] = {pk: [] for pk in ids}
+    """What ``entry_query`` reads, by resource id: for each of PARTS, its rows as text (a
+    link's with the instant it was last found working, for a ``page``). One query, whatever
+    their number."""
+    rows: dict[int, list[Any]] = {pk: [[] for _ in PARTS] for pk in ids}
+    if not ids:
+        return rows
     with connection.cursor() as cursor:
-        for sql in entry_queries(len(ids), page) if ids else ():
-            for kept_rows in rows.values():
-                kept_rows.append([])
-            cursor.execute(sql, list(ids))
-            for owner, *values in cursor.fetchall():
-                rows[owner][-1].append(tuple(values))
+        listed = ", ".join(str(int(pk)) for pk in ids)
+        cursor.execute(entry_query(page).replace("{ids}", listed))
+        for part, owner, _, _, values, working in cursor.fetchall():
+            rows[owner][part].append((values, working) if page and part == LINKS else values)
     return rows
 
 
@@ -162,7 +183,7 @@ def page_digest(pk: int) -> tuple[Any, ...]:
     """What a resource's own page shows of its rows, as stored. The day a link was last
     found working is the day where the site is (the page's words), not the instant."""
     (resource, links, *others) = stored_rows([pk], page=True)[pk]
-    links = [(*link[:-1], day(link[-1])) for link in links]
+    links = [(values, day(working)) for values, working in links]
     return (resource, links, *others)
 
 

@@ -1,8 +1,9 @@
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import (
     Http404,
     HttpRequest,
@@ -31,20 +32,34 @@ from .pagination import pagination
 
 
 class ListPaginator(Paginator):
-    """The list's length, kept in the cache under the list's order token (only a change
-    of what is listed, or of the order, changes it: resources/ordering.py), so most pages
-    need no count of the list."""
+    """The list's length, and which resources each page shows, kept in the cache under
+    the list's order token (only a change of what is listed, or of the order, changes it:
+    resources/ordering.py), so most pages neither count the list nor look for their place
+    in it."""
+
+    @cached_property
+    def token(self) -> int | None:
+        return ordering.read_token()
+
+    def kept(self, name: str, make: Callable[[], Any], kind: type) -> Any:
+        key = f"resource-list-{name}:{self.token}"
+        found = cache.get(key) if self.token is not None else None
+        if not isinstance(found, kind):
+            found = make()
+            if self.token is not None:
+                cache.set(key, found, settings.FRAGMENT_CACHE_SECONDS)
+        return found
 
     @cached_property
     def count(self) -> int:
-        token = ordering.read_token()
-        key = f"resource-list-count:{token}"
-        found = cache.get(key) if token is not None else None
-        if not isinstance(found, int):
-            found = super().count
-            if token is not None:
-                cache.set(key, found, settings.FRAGMENT_CACHE_SECONDS)
-        return found
+        return self.kept("count", lambda: Paginator.count.func(self), int)  # type: ignore[attr-defined]
+
+    def ids(self, page: Page) -> list[int]:
+        """The ids of the resources on ``page``, in order."""
+        shown: Any = page.object_list  # the list's queryset, sliced
+        return self.kept(
+            f"page-{page.number}", lambda: list(shown.values_list("pk", flat=True)), list
+        )
 
 
 class ResourceListView(ListView):
@@ -78,8 +93,7 @@ class ResourceListView(ListView):
         holds (an edit of a resource on another page changes none of them)."""
         self.object_list = self.get_queryset()
         paginator, page, _, _ = self.paginate_queryset(self.object_list, self.paginate_by)
-        page.object_list = list(page.object_list)  # read once, here
-        ids = [resource.pk for resource in page.object_list]
+        self.ids = ids = paginator.ids(page)
         self.digests = fragments.entry_digests(ids)
         self.principles = list(Principle.objects.all())
         self.text_blocks = list(TextBlock.objects.on_page(TextBlock.Page.RESOURCES))
@@ -113,7 +127,9 @@ class ResourceListView(ListView):
         context["downloads"] = citations.DOWNLOADS.values()
         # The entries, the JSON-LD and the principles, each kept under what it shows: one
         # cache round trip, and after an edit only the changed entry is rendered again.
-        resources = page.object_list
+        # What the JSON-LD and the entries not kept need of each resource.
+        loaded = self.get_queryset().filter(pk__in=self.ids).in_bulk()
+        resources = page.object_list = [loaded[pk] for pk in self.ids if pk in loaded]
         start = page.start_index()
         principles, text_blocks = self.principles, self.text_blocks
         shown = [(resource.slug, resource.title) for resource in resources]
