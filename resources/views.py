@@ -310,7 +310,7 @@ def catalogue_download(request: HttpRequest, choices: Choices, topic: Tag | None
             "noindex": True,
         }
         return render(request, "resources/unknown_format.html", context, status=400)
-    resources = everything(choices, pagecache.token_for(request))
+    resources = everything(choices)
     name = f"spm-resources-{topic.slug}" if topic else "spm-resources"
     response = HttpResponse(
         citations.write(resources, download.extension), content_type=download.content_type
@@ -351,7 +351,7 @@ def catalogue(request: HttpRequest, tag: str | None = None) -> HttpResponse:
     choices = Choices.read(request, fixed_topic=topic.slug if topic else "")
     if request.GET.get("format"):
         return catalogue_download(request, choices, topic)
-    results = find(choices, pagecache.token_for(request))
+    results = find(choices)
     hits = results.page.object_list
     items = fragments.search_items(
         [hit.resource for hit in hits],
