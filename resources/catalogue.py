@@ -21,7 +21,7 @@ from django.http import HttpRequest
 from taggit.models import Tag
 
 from .kinds import Kind
-from .models import Audience, Resource, TaggedResource
+from .models import Audience, Resource, SearchFacets, SearchTopic
 from .search import Change, Match, State, as_of, highlight, match, present
 
 PAGE_SIZE = 25
@@ -125,6 +125,25 @@ def filtered(
         resources = found.filter(resources)
     for topic in choices.all_topics:
         resources = resources.filter(tagged_items__tag__slug=topic)
+    if with_kind and choices.kind:
+        resources = resources.filter(kind=choices.kind)
+    if with_audience and choices.audience:
+        resources = resources.filter(audience__in=Audience.including(choices.audience))
+    return resources
+
+
+def indexed(
+    choices: Choices,
+    found: Match,
+    with_kind: bool = True,
+    with_audience: bool = True,
+) -> Any:
+    """As ``filtered``, read from the search index's facets (resources/search.py), which
+    change only with the index's feed: what is counted and kept is exact at its number."""
+    resources: Any = found.filter(SearchFacets.objects.filter(listed=True))
+    for topic in choices.all_topics:
+        tagged = SearchTopic.objects.filter(tag_id__in=Tag.objects.filter(slug=topic).values("pk"))
+        resources = resources.filter(pk__in=tagged.values("resource_id"))
     if with_kind and choices.kind:
         resources = resources.filter(kind=choices.kind)
     if with_audience and choices.audience:
@@ -256,19 +275,19 @@ def count(choices: Choices, found: Match, ranked: bool) -> tuple[Kept, bool]:
     (if not, a change came between them: the counts are right to show, not to keep)."""
     # One query counts both facets and the total (see Kept.counts).
     groups = (
-        filtered(choices, found, with_kind=False, with_audience=False)
+        indexed(choices, found, with_kind=False, with_audience=False)
         .order_by()
         .values_list("kind", "audience")
         .annotate(n=Count("pk"))
     )
     at, rows = as_of(*groups.query.sql_with_params())
-    # Counted by the tag's id over the tagging rows alone (their unique index covers it);
-    # the few tags found are named by a second, small query.
+    # Counted by the tag's id over the index's topic rows alone (their unique index covers
+    # it); the few tags found are named by a join after counting.
     tagged = (
-        TaggedResource.objects.filter(content_object__in=filtered(choices, found).values("pk"))
+        SearchTopic.objects.filter(resource_id__in=indexed(choices, found).values("pk"))
         .order_by()
         .values_list("tag_id")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("resource_id"))
     )
     sql, params = tagged.query.sql_with_params()
     at_tags, tag_rows = as_of(
@@ -285,7 +304,7 @@ def count(choices: Choices, found: Match, ranked: bool) -> tuple[Kept, bool]:
     best = None
     at_best = at
     if ranked and found.terms:
-        at_best, best_rows = as_of(*found.best_sql(filtered(choices), 0, KEPT_BEST))
+        at_best, best_rows = as_of(*found.best_sql(indexed(choices, found), 0, KEPT_BEST))
         best = sorted(
             ((pk, float(score), position) for pk, score, position in best_rows),
             key=lambda row: (-row[1], row[2], row[0]),

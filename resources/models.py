@@ -1047,8 +1047,34 @@ class SearchFacets(models.Model):
     position = models.PositiveIntegerField()
     topics = models.TextField(blank=True)  # the ids of its tags, sorted, space-separated
 
+    class Meta:
+        indexes = [
+            # Covers the counts by kind and audience, and the best matches' ties.
+            models.Index(
+                fields=["listed", "kind", "audience", "position", "resource_id"],
+                name="search_facets_listed",
+            )
+        ]
+
     def __str__(self) -> str:
         return f"{self.resource_id}: {self.kind}, {self.audience}"
+
+
+class SearchTopic(models.Model):
+    """A topic of a resource as the search index holds it (SearchFacets.topics, a row each),
+    so that the counts by topic are read from the index alone."""
+
+    resource_id = models.BigIntegerField()
+    tag_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["resource_id", "tag_id"], name="search_topic_once")
+        ]
+        indexes = [models.Index(fields=["tag_id", "resource_id"], name="search_topic_resources")]
+
+    def __str__(self) -> str:
+        return f"{self.resource_id}: {self.tag_id}"
 
 
 class SearchChange(models.Model):

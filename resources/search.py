@@ -434,8 +434,18 @@ def record(resource_id: int | None) -> int:
 
 
 def put_facets(entries: list[tuple[int, Facets]]) -> None:
-    from .models import SearchFacets
+    from .models import SearchFacets, SearchTopic
 
+    ids = [pk for pk, _ in entries]
+    SearchTopic.objects.filter(resource_id__in=ids).delete()
+    SearchTopic.objects.bulk_create(
+        [
+            SearchTopic(resource_id=pk, tag_id=tag)
+            for pk, facets in entries
+            for tag in facets.topics
+        ],
+        batch_size=1000,
+    )
     SearchFacets.objects.bulk_create(
         [facets.row(pk) for pk, facets in entries],
         update_conflicts=True,
@@ -448,7 +458,7 @@ def put_facets(entries: list[tuple[int, Facets]]) -> None:
 def reindex(resource_id: int) -> None:
     """Index one resource as the database has it now (or forget it, deleted), as one
     change of the feed."""
-    from .models import SearchFacets
+    from .models import SearchFacets, SearchTopic
 
     engine = backend()
     with transaction.atomic():
@@ -457,6 +467,7 @@ def reindex(resource_id: int) -> None:
         if not found:
             engine.remove(resource_id)
             SearchFacets.objects.filter(pk=resource_id).delete()
+            SearchTopic.objects.filter(resource_id=resource_id).delete()
             return
         _, document, facets = found[0]
         engine.put(resource_id, document)
@@ -465,12 +476,13 @@ def reindex(resource_id: int) -> None:
 
 def rebuild() -> int:
     """Index every resource again, from scratch, a batch at a time. Returns how many."""
-    from .models import Resource, SearchFacets
+    from .models import Resource, SearchFacets, SearchTopic
 
     with transaction.atomic():
         record(None)
         backend().clear()
         SearchFacets.objects.all().delete()
+        SearchTopic.objects.all().delete()
         ids = list(Resource.objects.order_by("pk").values_list("pk", flat=True))
         add(ids)
     return len(ids)
@@ -532,16 +544,17 @@ class Match:
         """SQL of the best matches among ``queryset`` as rows of (id, score, position)."""
         if not self.terms:
             raise ValueError("Only a query with search words can be ranked.")
-        inner, inner_params = queryset.order_by().values("id", "position").query.sql_with_params()
+        key = queryset.model._meta.pk.attname  # the resource's id: of a Resource or its facets
+        inner, inner_params = queryset.order_by().values(key, "position").query.sql_with_params()
         scores, score_params = backend().scored(self.terms)
         # SQLite wants a LIMIT before an OFFSET; -1 is its "no limit", PostgreSQL's is ALL.
         unlimited = "ALL" if connection.vendor == "postgresql" else "-1"
         limit = "%s" if count is not None else unlimited
         return (
-            "SELECT chosen.id AS id, matched.score AS score, chosen.position AS position "
+            f"SELECT chosen.{key} AS id, matched.score AS score, chosen.position AS position "
             f"FROM ({inner}) chosen JOIN ({scores}) matched "
-            "ON matched.id = chosen.id "
-            "ORDER BY matched.score DESC, chosen.position, chosen.id "
+            f"ON matched.id = chosen.{key} "
+            f"ORDER BY matched.score DESC, chosen.position, chosen.{key} "
             f"LIMIT {limit} OFFSET %s",
             [*inner_params, *score_params, *([count] if count is not None else []), start],
         )
