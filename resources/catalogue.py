@@ -20,6 +20,7 @@ from django.db.models.functions import Lower
 from django.http import HttpRequest
 from taggit.models import Tag
 
+from .fragments import release
 from .kinds import Kind
 from .models import Audience, Resource, SearchFacets, SearchTopic
 from .search import Change, Match, State, as_of, highlight, match, present
@@ -238,12 +239,9 @@ class Kept:
 
 
 def tallies_key(choices: Choices, found: Match) -> str:
-    return (
-        "catalogue-kept:"
-        + hashlib.sha256(
-            repr((found.terms, choices.kind, choices.audience, choices.all_topics)).encode()
-        ).hexdigest()
-    )
+    # With the release: a deploy that changes what is kept (Kept) never reads an older one.
+    chosen = (release(), found.terms, choices.kind, choices.audience, choices.all_topics)
+    return "catalogue-kept:" + hashlib.sha256(repr(chosen).encode()).hexdigest()
 
 
 def tallies(choices: Choices, found: Match, ranked: bool = False) -> dict[str, Any]:

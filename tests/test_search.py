@@ -1,5 +1,7 @@
 """Search: what providers type finds what they mean, on SQLite and on PostgreSQL alike."""
 
+from typing import Any
+
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
@@ -155,7 +157,7 @@ def test_a_search_gives_its_matches_and_counts_their_topics(client, make_resourc
 
 # A page of results right after an edit: kept, corrected by what the edit changed, exact.
 
-SEARCHES = [
+SEARCHES: list[dict[str, Any]] = [
     {"q": "telehealth"},
     {"q": "telehealth", "kind": "book"},
     {"q": "telehealth", "audience": "patients"},
