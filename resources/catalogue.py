@@ -135,13 +135,15 @@ def filtered(
 
 def indexed(
     choices: Choices,
-    found: Match,
+    found: Match | None = None,
     with_kind: bool = True,
     with_audience: bool = True,
 ) -> Any:
     """As ``filtered``, read from the search index's facets (resources/search.py), which
     change only with the index's feed: what is counted and kept is exact at its number."""
-    resources: Any = found.filter(SearchFacets.objects.filter(listed=True))
+    resources: Any = SearchFacets.objects.filter(listed=True)
+    if found is not None:
+        resources = found.filter(resources)
     for topic in choices.all_topics:
         tagged = SearchTopic.objects.filter(tag_id__in=Tag.objects.filter(slug=topic).values("pk"))
         resources = resources.filter(pk__in=tagged.values("resource_id"))
@@ -302,7 +304,7 @@ def count(choices: Choices, found: Match, ranked: bool) -> tuple[Kept, bool]:
     best = None
     at_best = at
     if ranked and found.terms:
-        at_best, best_rows = as_of(*found.best_sql(indexed(choices, found), 0, KEPT_BEST))
+        at_best, best_rows = as_of(*found.best_sql(indexed(choices), 0, KEPT_BEST))
         best = sorted(
             ((pk, float(score), position) for pk, score, position in best_rows),
             key=lambda row: (-row[1], row[2], row[0]),
