@@ -247,7 +247,7 @@ class SqliteBackend(Backend):
     def keep_before(self, seq: int, resource_id: int) -> None:
         columns = ", ".join([*COLUMNS, "variants"])
         self.run(
-            f"INSERT INTO {BEFORE} (rowid, {columns}) "
+            f"INSERT OR REPLACE INTO {BEFORE} (rowid, {columns}) "
             f"SELECT %s, {columns} FROM {TABLE} WHERE rowid = %s",
             [seq, resource_id],
         )
@@ -300,7 +300,8 @@ class PostgresBackend(Backend):
     def keep_before(self, seq: int, resource_id: int) -> None:
         self.run(
             f"INSERT INTO {BEFORE} (seq, document) "
-            f"SELECT %s, document FROM {TABLE} WHERE resource_id = %s",
+            f"SELECT %s, document FROM {TABLE} WHERE resource_id = %s "
+            "ON CONFLICT (seq) DO UPDATE SET document = EXCLUDED.document",
             [seq, resource_id],
         )
 
@@ -400,6 +401,10 @@ def allocate() -> int:
             [SearchSequence(pk=1, seq=0, epoch=secrets.randbits(62))], ignore_conflicts=True
         )
         rows = Backend.run(raise_it)
+        # The earlier texts are the engine's own table, which a flush leaves: under the
+        # numbers of the epoch before, they are no one's now.
+        if int(rows[0][0]) == 1:
+            Backend.run(f"DELETE FROM {BEFORE}")
     return int(rows[0][0])
 
 

@@ -12,7 +12,7 @@ from taggit.models import Tag
 
 from resources import search as search_index
 from resources.curation import merge_topics
-from resources.models import Creator, Resource
+from resources.models import Creator, Resource, SearchChange, SearchSequence
 from resources.search import highlight, search
 
 from .conftest import page, submit
@@ -341,3 +341,20 @@ def test_many_edits_at_once_are_counted_afresh(client, catalogue):
     seen, queries = results(client, {"q": "telehealth"})
     assert counted_afresh(queries)
     assert seen["total"].startswith("71 resources")
+
+
+def test_results_kept_before_the_database_was_flushed_are_counted_afresh(client, catalogue):
+    results(client, {"q": "telehealth"})
+    edit("title", "Telehealth once more", 0)(catalogue)
+    # What `manage.py flush` does to the feed: its rows go, the engine's tables stay.
+    SearchChange.objects.all().delete()
+    SearchSequence.objects.all().delete()
+    edit("title", "Nothing to see", 4)(catalogue)
+    _, queries = results(client, {"q": "telehealth"})
+    assert counted_afresh(queries)
+    edit("title", "Nothing here either", 5)(catalogue)
+    corrected, queries = results(client, {"q": "telehealth"})
+    assert not counted_afresh(queries)
+    cache.clear()
+    assert exact(corrected) == exact(results(client, {"q": "telehealth"})[0])
+    assert corrected["total"].startswith("9 resources")
