@@ -1076,3 +1076,81 @@ class Notice(models.Model):
 
 # Tag names are part of what a restore brings back.
 reversion.register(Tag)
+
+
+# The search index's change feed (resources/search.py): what a kept page of results needs
+# to be corrected, exactly, by the edits made since it was counted.
+
+
+class SearchSequence(models.Model):
+    """One row: the number of the last change to the search index. It is raised under the
+    row's lock, in the transaction of the change, so the numbers follow commit order. The
+    epoch changes when the row is made again (a flushed database), so that results kept
+    under an earlier life of the numbers are never corrected by this one's."""
+
+    seq = models.BigIntegerField(default=0)
+    epoch = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.seq} ({self.epoch})"
+
+
+class SearchFacets(models.Model):
+    """What the catalogue filters and counts a resource by, as the search index holds it
+    beside its text (written with it, and with its change, in one transaction)."""
+
+    resource_id = models.BigIntegerField(primary_key=True)
+    kind = models.CharField(max_length=40)
+    audience = models.CharField(max_length=20)
+    listed = models.BooleanField()
+    position = models.PositiveIntegerField()
+    topics = models.TextField(blank=True)  # the ids of its tags, sorted, space-separated
+
+    class Meta:
+        indexes = [
+            # Covers the counts by kind and audience, and the best matches' ties.
+            models.Index(
+                fields=["listed", "kind", "audience", "position", "resource_id"],
+                name="search_facets_listed",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource_id}: {self.kind}, {self.audience}"
+
+
+class SearchTopic(models.Model):
+    """A topic of a resource as the search index holds it (SearchFacets.topics, a row each),
+    so that the counts by topic are read from the index alone."""
+
+    resource_id = models.BigIntegerField()
+    tag_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["resource_id", "tag_id"], name="search_topic_once")
+        ]
+        indexes = [models.Index(fields=["tag_id", "resource_id"], name="search_topic_resources")]
+
+    def __str__(self) -> str:
+        return f"{self.resource_id}: {self.tag_id}"
+
+
+class SearchChange(models.Model):
+    """One change to the search index, numbered in commit order, with what the index held
+    for the resource before it: its facets here (``existed`` False when it held nothing)
+    and its text, as the engine matches it, in the engine's own table of earlier texts
+    under the same number. A change without a resource is a bulk one: everything."""
+
+    seq = models.BigIntegerField(primary_key=True)
+    resource_id = models.BigIntegerField(null=True)
+    existed = models.BooleanField(default=False)
+    kind = models.CharField(max_length=40, blank=True)
+    audience = models.CharField(max_length=20, blank=True)
+    listed = models.BooleanField(default=False)
+    position = models.PositiveIntegerField(default=0)
+    topics = models.TextField(blank=True)
+    made_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.seq}: {self.resource_id}"

@@ -1,5 +1,7 @@
 """Keep the search index in step with every change a page shows: saves, deletes, topics,
-creators, restores (raw saves) and tag renames or merges."""
+creators, restores (raw saves) and tag renames or merges. Every save of a resource
+reindexes it, whatever it changed, since its facets (published, archived, kind, audience,
+position) are indexed too; each reindex is a change of the index's feed."""
 
 from typing import Any
 
@@ -15,7 +17,7 @@ def resource_saved(sender: Any, instance: Resource, **kwargs: Any) -> None:
 
 
 def resource_deleted(sender: Any, instance: Resource, **kwargs: Any) -> None:
-    search.backend().remove(instance.pk)
+    search.reindex(instance.pk)  # gone from the database, so forgotten, as a change
 
 
 def creator_changed(sender: Any, instance: Creator, **kwargs: Any) -> None:

@@ -375,7 +375,7 @@ def catalogue_download(request: HttpRequest, choices: Choices, topic: Tag | None
             "noindex": True,
         }
         return render(request, "resources/unknown_format.html", context, status=400)
-    resources = everything(choices, pagecache.token_for(request))
+    resources = everything(choices)
     name = f"spm-resources-{topic.slug}" if topic else "spm-resources"
     response = HttpResponse(
         citations.write(resources, download.extension), content_type=download.content_type
@@ -416,7 +416,7 @@ def catalogue(request: HttpRequest, tag: str | None = None) -> HttpResponse:
     choices = Choices.read(request, fixed_topic=topic.slug if topic else "")
     if request.GET.get("format"):
         return catalogue_download(request, choices, topic)
-    results = find(choices, pagecache.token_for(request))
+    results = find(choices)
     hits = results.page.object_list
     digests = fragments.entry_digests([hit.resource.pk for hit in hits])
     # Made from the results' rows, their counts and the reader's choices: when those are

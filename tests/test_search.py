@@ -1,11 +1,18 @@
 """Search: what providers type finds what they mean, on SQLite and on PostgreSQL alike."""
 
+from typing import Any
+
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from taggit.models import Tag
 
+from resources import search as search_index
 from resources.curation import merge_topics
-from resources.models import Creator, Resource
+from resources.models import Creator, Resource, SearchChange, SearchSequence
 from resources.search import highlight, search
 
 from .conftest import page, submit
@@ -146,3 +153,208 @@ def test_a_search_gives_its_matches_and_counts_their_topics(client, make_resourc
         " ".join(a.text_content().split()) for a in document.xpath("//a[contains(@href, 'tag=')]")
     }
     assert {"alpha 2", "beta 2"} <= counts
+
+
+# A page of results right after an edit: kept, corrected by what the edit changed, exact.
+
+SEARCHES: list[dict[str, Any]] = [
+    {"q": "telehealth"},
+    {"q": "telehealth", "kind": "book"},
+    {"q": "telehealth", "audience": "patients"},
+    {"q": "telehealth", "tag": "alpha"},
+    {"q": "telehealth", "tag": ["alpha", "beta"], "kind": "toolkit"},
+    {"q": "telehealth", "sort": "title"},
+    {"tag": "alpha"},
+]
+
+
+def results(client, params) -> tuple[dict, list[str]]:
+    """What a reader sees of a page of results: the total, each filter's counts, the titles
+    in their order; and the SQL it took."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/resources/", params)
+    document = page(response)
+    facets = {}
+    for heading in document.xpath("//aside[@class='facets']/h2"):
+        (items,) = heading.xpath("following-sibling::ul[1]")
+        facets[heading.text_content()] = {
+            " ".join(li.text_content().split()) for li in items.xpath("./li")
+        }
+    seen = {
+        "total": " ".join(document.xpath("string(//p[@class='summary-line'])").split()),
+        "facets": facets,
+        "titles": [
+            " ".join(h.text_content().split())
+            for h in document.xpath("//ol[@class='resource-list']//h3")
+        ],
+    }
+    return seen, [q["sql"] for q in queries.captured_queries]
+
+
+def exact(seen: dict) -> dict:
+    """What a corrected page must show exactly as a fresh count does: everything, but on
+    SQLite the order of resources whose score the edit did not touch only as a set (their
+    scores keep the corpus statistics of when they were counted)."""
+    if connection.vendor == "postgresql":
+        return seen
+    return {**seen, "titles": sorted(seen["titles"])}
+
+
+def counted_afresh(queries: list[str]) -> bool:
+    return any("GROUP BY" in sql.upper() for sql in queries)
+
+
+@pytest.fixture
+def catalogue(make_resource):
+    """A dozen resources, some matching "telehealth" in the title, some only deep in the
+    text, of several kinds, audiences and topics."""
+    kinds = [Resource.Kind.BOOK, Resource.Kind.TOOLKIT, Resource.Kind.ARTICLE]
+    audiences = ["providers", "patients", "both"]
+    made = {}
+    for n in range(12):
+        made[n] = make_resource(
+            title=f"Telehealth guide {n}" if n % 3 else f"Plain guide {n}",
+            why_it_matters="A word on telehealth." if n % 3 == 0 and n < 9 else "Other words.",
+            kind=kinds[n % 3],
+            audience=audiences[n % 2 if n < 6 else 2],
+            tags=[["alpha"], ["alpha", "beta"], ["beta"]][n % 3],
+            position=100 + (n * 7) % 12,
+        )
+    return made
+
+
+def merge_beta_into_alpha(made):
+    merge_topics(Tag.objects.get(slug="alpha"), [Tag.objects.get(slug="beta")])
+
+
+def edit(field, value, n):
+    def change(made):
+        resource = Resource.objects.get(pk=made[n].pk)
+        setattr(resource, field, value)
+        resource.save()
+
+    return change
+
+
+def add_topic(n, name):
+    return lambda made: made[n].tags.add(name)
+
+
+def remove_topic(n, name):
+    return lambda made: made[n].tags.remove(name)
+
+
+def rename_beta(made):
+    tag = Tag.objects.get(slug="beta")
+    tag.name = "beta blockers"
+    tag.save()
+
+
+def delete(n):
+    return lambda made: Resource.objects.get(pk=made[n].pk).delete()
+
+
+def create(made):
+    resource = Resource.objects.create(
+        title="Telehealth, new", slug="telehealth-new", kind=Resource.Kind.BOOK,
+        audience="patients", summary="New.", is_published=True, position=1,
+    )  # fmt: skip
+    resource.tags.add("alpha", "beta")
+
+
+EDITS = {
+    "a title into the matches": edit("title", "Telehealth after all", 3),
+    "a title out of the matches": edit("title", "Nothing to see", 4),
+    "a title kept in the matches": edit("title", "Telehealth, renamed", 5),
+    "a topic added": add_topic(3, "beta"),
+    "a topic removed": remove_topic(1, "alpha"),
+    "a new topic added": add_topic(2, "gamma"),
+    "topics merged": merge_beta_into_alpha,
+    "a topic renamed": rename_beta,
+    "the kind changed": edit("kind", Resource.Kind.BOOK, 2),
+    "the audience changed": edit("audience", "patients", 7),
+    "unpublished": edit("is_published", False, 1),
+    "published": edit("is_published", True, 10),
+    "archived": edit("archived_at", timezone.now(), 2),
+    "the position changed": edit("position", 1, 11),
+    "created": create,
+    "deleted": delete(5),
+}
+
+
+@pytest.mark.parametrize("change", EDITS.values(), ids=EDITS.keys())
+def test_results_right_after_an_edit_are_those_a_fresh_count_gives(client, catalogue, change):
+    if change is EDITS["published"]:
+        Resource.objects.filter(pk=catalogue[10].pk).update(is_published=False)
+        search_index.reindex(catalogue[10].pk)
+    before = [results(client, params)[0] for params in SEARCHES]
+    change(catalogue)
+    corrected = [results(client, params) for params in SEARCHES]
+    cache.clear()
+    fresh = [results(client, params) for params in SEARCHES]
+    differ = [
+        (params, {k: (exact(c)[k], exact(f)[k]) for k in c if exact(c)[k] != exact(f)[k]})
+        for params, (c, _), (f, _) in zip(SEARCHES, corrected, fresh, strict=True)
+        if exact(c) != exact(f)
+    ]
+    assert differ == []
+    assert before != [seen for seen, _ in fresh]  # the edit shows in some of them
+    # Corrected by what the edit changed, not counted again.
+    for params, (_, queries) in zip(SEARCHES, corrected, strict=True):
+        if change is EDITS["topics merged"] and "beta" in params.get("tag", []):
+            continue  # the topic chosen is gone: counted afresh
+        assert not counted_afresh(queries), params
+    assert counted_afresh(fresh[0][1])
+
+
+def test_an_edit_moves_the_resource_to_its_place_in_a_ranked_page(client, catalogue):
+    first = results(client, {"q": "telehealth"})[0]["titles"]
+    assert first.index("Plain guide 0") > 0  # a match in its text only
+    edit("title", "Telehealth telehealth plain guide", 0)(catalogue)
+    seen, queries = results(client, {"q": "telehealth"})
+    assert seen["titles"][0] == "Telehealth telehealth plain guide"
+    assert sorted(seen["titles"][1:]) == sorted(t for t in first if t != "Plain guide 0")
+    assert not counted_afresh(queries)
+
+
+def test_results_follow_a_deleted_resource_restored(seeded, client, editor_client, staff_client):
+    params = {"q": "patient"}
+    resource = Resource.objects.get(slug="opennotes")
+    staff_client.post(f"/admin/resources/resource/{resource.pk}/delete/", {"post": "yes"})
+    deleted, _ = results(client, params)
+    recover = editor_client.get("/admin/resources/resource/recover/")
+    link = [line for line in recover.content.decode().split('"') if "/recover/" in line][-1]
+    submit(editor_client, link, {})
+    restored, queries = results(client, params)
+    cache.clear()
+    assert restored == results(client, params)[0]
+    assert restored != deleted
+    assert not counted_afresh(queries)
+
+
+def test_many_edits_at_once_are_counted_afresh(client, catalogue):
+    results(client, {"q": "telehealth"})
+    for n in range(60):
+        Resource.objects.create(
+            title=f"Telehealth {n}", slug=f"t-{n}", summary="S.", is_published=True
+        )
+    seen, queries = results(client, {"q": "telehealth"})
+    assert counted_afresh(queries)
+    assert seen["total"].startswith("71 resources")
+
+
+def test_results_kept_before_the_database_was_flushed_are_counted_afresh(client, catalogue):
+    results(client, {"q": "telehealth"})
+    edit("title", "Telehealth once more", 0)(catalogue)
+    # What `manage.py flush` does to the feed: its rows go, the engine's tables stay.
+    SearchChange.objects.all().delete()
+    SearchSequence.objects.all().delete()
+    edit("title", "Nothing to see", 4)(catalogue)
+    _, queries = results(client, {"q": "telehealth"})
+    assert counted_afresh(queries)
+    edit("title", "Nothing here either", 5)(catalogue)
+    corrected, queries = results(client, {"q": "telehealth"})
+    assert not counted_afresh(queries)
+    cache.clear()
+    assert exact(corrected) == exact(results(client, {"q": "telehealth"})[0])
+    assert corrected["total"].startswith("9 resources")
