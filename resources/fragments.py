@@ -40,7 +40,7 @@ import django
 from django.conf import settings
 from django.core.cache import cache as django_cache
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -170,6 +170,31 @@ def stored_rows(ids: Sequence[int], page: bool = False) -> dict[int, list[Any]]:
         for part, owner, _, _, values, working in cursor.fetchall():
             rows[owner][part].append((values, working) if page and part == LINKS else values)
     return rows
+
+
+def stored_texts(*querysets: QuerySet) -> list[list[str]]:
+    """The rows of each of ``querysets`` as the database writes them out, quoted (as
+    ``entry_query`` does), in one query: what a digest needs of a few small tables. Each
+    queryset's rows are sorted, so their order in the query does not matter (a digest of
+    rows that hold their own order)."""
+    quote = "quote_nullable" if connection.vendor == "postgresql" else "quote"
+    name = connection.ops.quote_name
+    parts: list[str] = []
+    params: list[Any] = []
+    for n, queryset in enumerate(querysets):
+        fields = queryset.model._meta.concrete_fields
+        inner, inner_params = (
+            queryset.order_by().values_list(*(f.attname for f in fields)).query.sql_with_params()
+        )
+        text = " || ',' || ".join(f"{quote}(q.{name(str(f.column))})" for f in fields)
+        parts.append(f"SELECT {n}, {text} FROM ({inner}) q")
+        params.extend(inner_params)
+    texts: list[list[str]] = [[] for _ in querysets]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for n, values in cursor.fetchall():
+            texts[n].append(values)
+    return [sorted(rows) for rows in texts]
 
 
 def entry_digests(ids: Sequence[int]) -> dict[int, str]:

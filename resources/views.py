@@ -95,12 +95,10 @@ class ResourceListView(ListView):
         paginator, page, _, _ = self.paginate_queryset(self.object_list, self.paginate_by)
         self.ids = ids = paginator.ids(page)
         self.digests = fragments.entry_digests(ids)
-        self.principles = list(Principle.objects.all())
-        self.text_blocks = list(TextBlock.objects.on_page(TextBlock.Page.RESOURCES))
+        self.principles = Principle.objects.all()
+        self.text_blocks = TextBlock.objects.on_page(TextBlock.Page.RESOURCES)
         self.principles_key = fragments.key(
-            "principles",
-            [fragments.row(p) for p in self.principles],
-            [fragments.row(b) for b in self.text_blocks],
+            "principles", fragments.stored_texts(self.principles, self.text_blocks)
         )
         inputs = fragments.key(
             "list-page",
@@ -131,7 +129,7 @@ class ResourceListView(ListView):
         loaded = self.get_queryset().filter(pk__in=self.ids).in_bulk()
         resources = page.object_list = [loaded[pk] for pk in self.ids if pk in loaded]
         start = page.start_index()
-        principles, text_blocks = self.principles, self.text_blocks
+        principles, text_blocks = self.principles, self.text_blocks  # read if not kept
         shown = [(resource.slug, resource.title) for resource in resources]
         items, (json_ld, principles_html) = fragments.listed_items(
             resources,
@@ -144,7 +142,7 @@ class ResourceListView(ListView):
                 (
                     self.principles_key,
                     lambda: get_template("resources/resource_list.html#principles").render(
-                        {"principles": principles, "text_blocks": text_blocks}
+                        {"principles": list(principles), "text_blocks": list(text_blocks)}
                     ),
                 ),
             ],

@@ -68,16 +68,21 @@ def pytest_configure(config: pytest.Config) -> None:
         config.add_cleanup(lambda: shutil.rmtree(default["LOCATION"], ignore_errors=True))
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache() -> None:
-    """Each test starts with an empty cache (pages, search results, citations), and no
-    fragment or page held in this process's memory either."""
+def nothing_kept() -> None:
+    """Empty the cache (pages, fragments, search results, citations), and forget the
+    fragments and pages held in this process's memory too."""
     from resources import fragments
     from spm_site.wsgi import application as site
 
     cache.clear()
     fragments.RECENT.clear()
     site.recent.entries.clear()
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache() -> None:
+    """Each test starts with nothing kept."""
+    nothing_kept()
 
 
 @pytest.fixture(autouse=True)
