@@ -25,14 +25,15 @@ class ResourcesConfig(AppConfig):
     def ready(self) -> None:
         from taggit.models import Tag
 
-        from spm_site import http, pagecache
+        from spm_site import backups, http, pagecache
 
-        from . import ordering, signals
+        from . import ordering, search, signals
         from .citations import BIBLIOGRAPHY, BIBLIOGRAPHY_STYLES, FORMATS
         from .models import Creator, FormerSlug, Link, Notice, Resource, TaggedResource
 
         signals.connect()
         ordering.connect()
+        backups.restored.connect(search.new_epoch, dispatch_uid="search-new-epoch")
         post_migrate.connect(ordering.after_migrate, sender=self)
         # What the list, the resource pages, the catalogue and the feeds show. Link health
         # retires the pages itself, and only when what they show changes. A notice (a

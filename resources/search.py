@@ -649,6 +649,13 @@ class Change:
         return cls((int(last), int(epoch)), seq, resource_id, before, now)
 
 
+def new_epoch(**kwargs: Any) -> None:
+    """Number the feed's changes in a new epoch: after a backup is restored, the numbers it
+    holds were given out since to other changes, and results kept under them must be
+    counted afresh, never corrected (a receiver of spm_site.backups.restored)."""
+    Backend.run(f"UPDATE {SEQUENCE} SET epoch = %s WHERE id = 1", [secrets.randbits(62)])
+
+
 def present() -> tuple[int, int] | None:
     """The feed's last number and its epoch (None before its first change)."""
     rows = Backend.run(f"SELECT seq, epoch FROM {SEQUENCE} WHERE id = 1")

@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 from django.db import connections
+from django.dispatch import Signal
 
 
 class BackupError(Exception):
@@ -60,8 +61,19 @@ def back_up(target: Path, alias: str = "default") -> None:
         raise BackupError(f"pg_dump failed: {result.stderr.strip()}")
 
 
+# Sent once a backup has replaced the database's content, for what numbers the content's
+# changes (an app's feed, resources/search.py) to begin a new epoch: numbers the backup
+# holds were given out again since, to other changes.
+restored = Signal()
+
+
 def restore(source: Path, alias: str = "default") -> None:
     """Replace the database's whole content with the backup in ``source``."""
+    replace_with(source, alias)
+    restored.send(sender=None, alias=alias)
+
+
+def replace_with(source: Path, alias: str) -> None:
     if not source.is_file():
         raise BackupError(f"There is no backup file at {source}.")
     connection = connections[alias]

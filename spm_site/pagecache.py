@@ -43,6 +43,7 @@ from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from email.utils import format_datetime, parsedate_to_datetime
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -69,11 +70,23 @@ def read_token() -> int | None:
     """The current generation token (None before anything was ever saved)."""
     from .models import Generation
 
-    table = connection.ops.quote_name(Generation._meta.db_table)
-    with connection.cursor() as cursor:
-        # Raw SQL: this runs on every page-cache hit, where the ORM's overhead shows.
-        cursor.execute(f"SELECT token FROM {table} WHERE id = 1")
-        row = cursor.fetchone()
+    sql = f"SELECT token FROM {connection.ops.quote_name(Generation._meta.db_table)} WHERE id = 1"
+    if connection.queries_logged or connection.execute_wrappers:
+        # Watched (DEBUG, a test, an execute_wrapper): through Django's cursor.
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            row = cursor.fetchone()
+        return row[0] if row else None
+    # Raw SQL, on the driver's own cursor (with Django's connection handling and errors):
+    # this runs on every page-cache hit, where even Django's cursor wrapper shows.
+    with connection.wrap_database_errors:
+        connection.ensure_connection()
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(sql)
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
     return row[0] if row else None
 
 
@@ -251,6 +264,18 @@ class Recent:
                 self.entries.popitem(last=False)
 
 
+@lru_cache(maxsize=4096)
+def page_key(scheme: str, host: str, path: str, query: str, accept: str) -> str:
+    """The cache key of an address (the last 4,096 asked for are remembered: each hit asks)."""
+    address = "\n".join(
+        # What was asked for (HTML, or a type an app offers, spm_site/http.py): an address
+        # that negotiates keeps each answer apart, and browsers' many Accept headers all
+        # come to "text/html".
+        [scheme, host, path, query, str(representation(accept))]
+    )
+    return "page:" + hashlib.sha256(address.encode("utf-8", "surrogateescape")).hexdigest()
+
+
 class PageCache:
     def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
         self.app = app
@@ -352,20 +377,13 @@ class PageCache:
 
     @staticmethod
     def key(environ: dict[str, Any]) -> str:
-        scheme = environ.get("HTTP_X_FORWARDED_PROTO") or environ.get("wsgi.url_scheme", "")
-        address = "\n".join(
-            [
-                scheme,
-                environ.get("HTTP_HOST", ""),
-                environ.get("PATH_INFO", ""),
-                environ.get("QUERY_STRING", ""),
-                # What was asked for (HTML, or a type an app offers, spm_site/http.py): an
-                # address that negotiates keeps each answer apart, and browsers' many Accept
-                # headers all come to "text/html".
-                str(representation(environ.get("HTTP_ACCEPT", ""))),
-            ]
+        return page_key(
+            environ.get("HTTP_X_FORWARDED_PROTO") or environ.get("wsgi.url_scheme", ""),
+            environ.get("HTTP_HOST", ""),
+            environ.get("PATH_INFO", ""),
+            environ.get("QUERY_STRING", ""),
+            environ.get("HTTP_ACCEPT", ""),
         )
-        return "page:" + hashlib.sha256(address.encode("utf-8", "surrogateescape")).hexdigest()
 
     @staticmethod
     def entry(
