@@ -151,30 +151,32 @@ class ResourceQuerySet(models.QuerySet["Resource"]):
         (resources/ordering.py): they are counted again only when the order changes."""
         if not resource.is_listed:
             return None
-        from django.core.cache import cache
-
         from . import ordering
 
         ordered = self.listed().in_list_order()
-        token = ordering.read_token()
-        key = f"resource-place:{token}:{resource.pk}"
-        kept = cache.get(key) if token is not None else None
-        if isinstance(kept, tuple):
-            number, total, previous_pk, next_pk = kept
-            # Their titles and addresses as they are now: an edit may change those alone.
-            wanted = [pk for pk in (previous_pk, next_pk) if pk is not None]
-            around = ordered.filter(pk__in=wanted).only("slug", "title").in_bulk() if wanted else {}
-            previous, following = around.get(previous_pk), around.get(next_pk)
-        else:
+        counted: dict[int, Resource] = {}  # the neighbours, when counted here
+
+        def count() -> tuple[int, int, int | None, int | None]:
             counts = ordered.aggregate(
                 total=models.Count("pk"), before=models.Count("pk", filter=self.before_q(resource))
             )
-            number, total = counts["before"] + 1, counts["total"]
-            previous = ordered.before(resource).only("slug", "title").last()
-            following = ordered.after(resource).only("slug", "title").first()
-            if token is not None:
-                kept = (number, total, *(r.pk if r else None for r in (previous, following)))
-                cache.set(key, kept, settings.FRAGMENT_CACHE_SECONDS)
+            around = (
+                ordered.before(resource).only("slug", "title").last(),
+                ordered.after(resource).only("slug", "title").first(),
+            )
+            counted.update({r.pk: r for r in around if r is not None})
+            pks = [r.pk if r is not None else None for r in around]
+            return counts["before"] + 1, counts["total"], pks[0], pks[1]
+
+        number, total, previous_pk, next_pk = ordering.kept(
+            ordering.read_token(), f"place-{resource.pk}", count, tuple
+        )
+        if not counted:
+            # Their titles and addresses as they are now: an edit may change those alone.
+            wanted = [pk for pk in (previous_pk, next_pk) if pk is not None]
+            if wanted:
+                counted = ordered.filter(pk__in=wanted).only("slug", "title").in_bulk()
+        previous, following = counted.get(previous_pk), counted.get(next_pk)
         return {"number": number, "total": total, "previous": previous, "next": following}
 
     def before(self, resource: Resource) -> ResourceQuerySet:

@@ -20,8 +20,11 @@ list wrongly, so anything unsure changes it. The token is random, as the generat
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 
 # The fields that decide whether a resource is on the list, and where.
@@ -39,6 +42,20 @@ def read_token() -> int | None:
         cursor.execute(f"SELECT token FROM {table} WHERE id = 1")
         row = cursor.fetchone()
     return row[0] if row else None
+
+
+def kept(token: int | None, name: str, make: Callable[[], Any], kind: type) -> Any:
+    """What ``make()`` gives (an instance of ``kind``), kept in the cache under the order
+    ``token``: made again only when the list's membership or order changed (each time
+    when there is no token yet)."""
+    if token is None:
+        return make()
+    key = f"resource-list-{name}:{token}"
+    found = cache.get(key)
+    if not isinstance(found, kind):
+        found = make()
+        cache.set(key, found, settings.FRAGMENT_CACHE_SECONDS)
+    return found
 
 
 def bump(**kwargs: Any) -> None:

@@ -2,7 +2,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.http import (
     Http404,
@@ -42,13 +41,7 @@ class ListPaginator(Paginator):
         return ordering.read_token()
 
     def kept(self, name: str, make: Callable[[], Any], kind: type) -> Any:
-        key = f"resource-list-{name}:{self.token}"
-        found = cache.get(key) if self.token is not None else None
-        if not isinstance(found, kind):
-            found = make()
-            if self.token is not None:
-                cache.set(key, found, settings.FRAGMENT_CACHE_SECONDS)
-        return found
+        return ordering.kept(self.token, name, make, kind)
 
     @cached_property
     def count(self) -> int:
